@@ -1,0 +1,279 @@
+//! Command line: raw flags (clap) validated once into an immutable
+//! `ScanConfig`, then the sweep, the printer and the exit code. The only
+//! module that prints to stderr or chooses exit codes.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::analyze::{AnalyzeOptions, FileReport, Outcome};
+use crate::discover::{DiscoverOptions, Excludes};
+use crate::load::LoadOptions;
+use crate::report::{self, sanitize::display, sanitize::escape, Format, Printer};
+use crate::scan::{self, ScanConfig};
+
+/// Exit code bit: at least one IIS component was found.
+pub const EXIT_FOUND: i32 = 1;
+/// Exit code: usage or fatal error (nothing, or not everything, was swept).
+pub const EXIT_FATAL: i32 = 2;
+/// Exit code bit: some paths could not be read or analysed.
+pub const EXIT_FILE_ERRORS: i32 = 4;
+
+/// Default `--max-filesize`.
+pub const DEFAULT_MAX_FILESIZE: u64 = 64 << 20;
+/// Default `--mmap-threshold` (see docs/PERFORMANCE.md for the measurement).
+pub const DEFAULT_MMAP_THRESHOLD: u64 = 16 << 20;
+
+/// Find IIS components (native modules, ISAPI extensions and filters) in files.
+#[derive(Parser, Debug)]
+#[command(name = "iisweep", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Sweep files and folders for IIS components.
+    Scan(ScanArgs),
+    /// Print everything known about one file.
+    Inspect(InspectArgs),
+}
+
+/// `iisweep scan` flags.
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    /// Files and folders to sweep (default: the current folder, unless --files-from is given).
+    pub paths: Vec<PathBuf>,
+    /// Also sweep the paths listed in FILE, one per line ("-" reads stdin).
+    #[arg(long, value_name = "FILE")]
+    pub files_from: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Worker threads (default: number of CPUs).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+    /// Skip (and report) MZ files larger than SIZE (bytes, or with K/M/G suffix).
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
+    pub max_filesize: u64,
+    /// Exclude paths matching GLOB (with a "/": whole path; without: file or folder name). Repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Follow symbolic links (loops are detected; excludes also apply to the resolved path).
+    #[arg(long)]
+    pub follow_symlinks: bool,
+    /// Do not descend into other file systems.
+    #[arg(long)]
+    pub one_file_system: bool,
+    /// Memory-map files of at least SIZE instead of reading them.
+    #[arg(long, value_name = "SIZE", default_value = "16M", value_parser = parse_size)]
+    pub mmap_threshold: u64,
+    /// Never memory-map (safest on trees that change during the sweep).
+    #[arg(long)]
+    pub no_mmap: bool,
+    /// Also emit records for files that are not PE (json/ndjson).
+    #[arg(long)]
+    pub report_all: bool,
+    /// Compute section entropy for every PE, not only IIS components.
+    #[arg(long)]
+    pub entropy_all: bool,
+    /// No progress display, no per-file error lines on stderr.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// `iisweep inspect` flags.
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    /// The file.
+    pub file: PathBuf,
+    /// Print the JSON record instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Parse `123`, `64K`, `64M`, `1G` (also `KiB`/`MB`-style suffixes; powers of 1024).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num.parse().map_err(|_| format!("invalid size {s:?}"))?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return Err(format!("invalid size unit in {s:?} (use K, M or G)")),
+    };
+    n.checked_mul(mult).ok_or_else(|| format!("size {s:?} is too large"))
+}
+
+/// Validate scan flags into a config.
+pub fn scan_config(a: &ScanArgs) -> Result<ScanConfig, String> {
+    let threads = match a.threads {
+        Some(0) => return Err("--threads must be at least 1".into()),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+    };
+    let excludes = Excludes::new(&a.exclude).map_err(|e| format!("--exclude: {e}"))?;
+    let mut roots = a.paths.clone();
+    if roots.is_empty() && a.files_from.is_none() {
+        roots.push(PathBuf::from("."));
+    }
+    Ok(ScanConfig {
+        roots,
+        files_from: a.files_from.clone(),
+        threads,
+        discover: DiscoverOptions { threads, follow_symlinks: a.follow_symlinks, one_file_system: a.one_file_system, excludes },
+        load: LoadOptions {
+            max_filesize: a.max_filesize,
+            mmap_threshold: if a.no_mmap { u64::MAX } else { a.mmap_threshold },
+            follow_symlinks: a.follow_symlinks,
+        },
+        analyze: AnalyzeOptions { entropy_all: a.entropy_all },
+    })
+}
+
+/// Run the CLI; returns the process exit code.
+pub fn main_with(cli: Cli) -> i32 {
+    match cli.command {
+        Command::Scan(a) => run_scan(&a),
+        Command::Inspect(a) => run_inspect(&a),
+    }
+}
+
+fn run_scan(a: &ScanArgs) -> i32 {
+    let cfg = match scan_config(a) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("iisweep: {e}");
+            return EXIT_FATAL;
+        }
+    };
+    let settings = serde_json::json!({
+        "paths": cfg.roots.iter().map(|p| p.to_string_lossy()).collect::<Vec<_>>(),
+        "files_from": cfg.files_from.as_ref().map(|p| p.to_string_lossy()),
+        "threads": cfg.threads,
+        "max_filesize": a.max_filesize,
+        "mmap_threshold": cfg.load.mmap_threshold,
+        "exclude": a.exclude,
+        "follow_symlinks": a.follow_symlinks,
+        "one_file_system": a.one_file_system,
+        "report_all": a.report_all,
+    });
+    let stdout = io::stdout().lock();
+    let out = io::BufWriter::with_capacity(1 << 16, stdout);
+    let mut printer: Box<dyn Printer> = match a.format {
+        Format::Ndjson => Box::new(report::NdjsonPrinter::new(out, a.report_all)),
+        Format::Json => Box::new(report::JsonPrinter::new(out, a.report_all, settings)),
+        Format::Table => Box::new(report::table::TablePrinter::new(out)),
+    };
+    let progress = (!a.quiet && io::stderr().is_terminal()).then(progress_bar);
+    let mut write_error: Option<io::Error> = None;
+    let result = scan::run(&cfg, |r: &FileReport, s| {
+        if !a.quiet {
+            if let Outcome::Error(e) = &r.outcome {
+                let line = format!("iisweep: {}: {}", display(&r.path), escape(e));
+                match &progress {
+                    Some(p) => p.suspend(|| eprintln!("{line}")),
+                    None => eprintln!("{line}"),
+                }
+            }
+        }
+        if let Some(p) = &progress {
+            p.set_position(s.files_seen);
+            if s.paths % 64 == 0 {
+                p.set_message(format!("{} PE, {} components, {} MiB", s.pe_files, s.components, s.bytes_read >> 20));
+            }
+        }
+        if write_error.is_none() {
+            if let Err(e) = printer.file(r) {
+                write_error = Some(e);
+            }
+        }
+    });
+    if let Some(p) = progress {
+        p.finish_and_clear();
+    }
+    let summary = match result {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("iisweep: --files-from: {e}");
+            return EXIT_FATAL;
+        }
+    };
+    if let Some(e) = write_error.or_else(|| printer.finish(&summary).err()) {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            return EXIT_FATAL;
+        }
+        eprintln!("iisweep: writing output: {e}");
+        return EXIT_FATAL;
+    }
+    exit_code(summary.components > 0, summary.errors > 0)
+}
+
+/// The documented exit code for a finished sweep.
+pub fn exit_code(found: bool, file_errors: bool) -> i32 {
+    (if found { EXIT_FOUND } else { 0 }) | (if file_errors { EXIT_FILE_ERRORS } else { 0 })
+}
+
+fn progress_bar() -> indicatif::ProgressBar {
+    let p = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    p.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {pos} files ({per_sec}), {msg} [{elapsed}]")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    p.enable_steady_tick(std::time::Duration::from_millis(200));
+    p
+}
+
+fn run_inspect(a: &InspectArgs) -> i32 {
+    let load = LoadOptions { max_filesize: u64::MAX, mmap_threshold: DEFAULT_MMAP_THRESHOLD, follow_symlinks: true };
+    let r = scan::process_path(a.file.clone(), &load, &AnalyzeOptions { entropy_all: true });
+    let mut out = io::stdout().lock();
+    let res = if a.json {
+        serde_json::to_writer_pretty(&mut out, &report::json::file_record(&r)).map_err(io::Error::from).and_then(|_| writeln!(out))
+    } else {
+        report::inspect::write_inspect(&mut out, &r)
+    };
+    if let Err(e) = res {
+        eprintln!("iisweep: writing output: {e}");
+        return EXIT_FATAL;
+    }
+    match &r.outcome {
+        Outcome::Error(e) => {
+            eprintln!("iisweep: {}: {}", display(&r.path), escape(e));
+            EXIT_FILE_ERRORS
+        }
+        Outcome::Analyzed(x) if x.is_component() => EXIT_FOUND,
+        _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("123").unwrap(), 123);
+        assert_eq!(parse_size("64M").unwrap(), 64 << 20);
+        assert_eq!(parse_size("2KiB").unwrap(), 2048);
+        assert_eq!(parse_size("1g").unwrap(), 1 << 30);
+        assert!(parse_size("12X").is_err());
+        assert!(parse_size("").is_err());
+        assert!(parse_size("99999999999999999999G").is_err());
+    }
+
+    #[test]
+    fn exit_codes() {
+        assert_eq!(exit_code(false, false), 0);
+        assert_eq!(exit_code(true, false), 1);
+        assert_eq!(exit_code(false, true), 4);
+        assert_eq!(exit_code(true, true), 5);
+    }
+}

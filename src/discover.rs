@@ -1,0 +1,262 @@
+//! Discover stage: turn roots and file lists into a stream of file paths.
+//!
+//! The walk is parallel (`ignore::WalkParallel`, no ignore-file filtering)
+//! and streaming: each regular file is sent to the workers as soon as it is
+//! seen. Only regular files are sent; FIFOs, sockets and devices are
+//! reported as skipped and never opened. Symlinks are not followed unless
+//! asked; when they are, `ignore` detects loops (reported as errors), and
+//! excludes are matched against the canonical path too, so a link cannot
+//! smuggle an excluded tree back in. A root given on the command line is
+//! subject to the same rules as anything found below it.
+//!
+//! Error policy: an unreadable directory or entry becomes a `FileReport` with
+//! `Outcome::Error` for that path; the walk goes on.
+
+use std::io::{self, BufRead};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::SyncSender;
+
+use globset::{GlobSet, GlobSetBuilder};
+use ignore::{WalkBuilder, WalkState};
+
+use crate::analyze::{FileReport, Outcome, SkipReason};
+
+/// `--exclude` patterns, compiled.
+#[derive(Debug, Clone, Default)]
+pub struct Excludes {
+    /// Patterns with a `/`: matched against the whole path.
+    paths: GlobSet,
+    /// Patterns without a `/`: matched against the file name.
+    names: GlobSet,
+    /// Number of patterns.
+    count: usize,
+}
+
+impl Excludes {
+    /// Compile `patterns` (shell globs; `**` crosses directories).
+    pub fn new(patterns: &[String]) -> Result<Excludes, globset::Error> {
+        let mut paths = GlobSetBuilder::new();
+        let mut names = GlobSetBuilder::new();
+        for p in patterns {
+            let g = globset::GlobBuilder::new(p).literal_separator(true).backslash_escape(true).build()?;
+            if p.contains('/') {
+                paths.add(g);
+            } else {
+                names.add(g);
+            }
+        }
+        Ok(Excludes { paths: paths.build()?, names: names.build()?, count: patterns.len() })
+    }
+
+    /// True when no pattern was given.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Does `path` match an exclude pattern?
+    pub fn matches(&self, path: &Path) -> bool {
+        if self.count == 0 {
+            return false;
+        }
+        if let Some(name) = path.file_name() {
+            if self.names.is_match(name) {
+                return true;
+            }
+        }
+        self.paths.is_match(path)
+    }
+
+    /// `matches`, also checking the canonical path when links are followed.
+    fn matches_resolved(&self, path: &Path, follow: bool) -> bool {
+        if self.matches(path) {
+            return true;
+        }
+        follow && !self.is_empty() && std::fs::canonicalize(path).is_ok_and(|c| self.matches(&c))
+    }
+}
+
+/// Walk settings, fixed for a sweep.
+#[derive(Debug, Clone)]
+pub struct DiscoverOptions {
+    /// Walker threads.
+    pub threads: usize,
+    /// Follow symlinks (with loop detection).
+    pub follow_symlinks: bool,
+    /// Do not cross file-system boundaries below a root.
+    pub one_file_system: bool,
+    /// Compiled `--exclude` patterns.
+    pub excludes: Excludes,
+}
+
+fn note(path: PathBuf, outcome: Outcome) -> FileReport {
+    FileReport { path, size: None, mtime: None, outcome }
+}
+
+/// Walk every root, sending files to `work` and skips/errors to `notes`.
+pub fn walk_roots(roots: &[PathBuf], opts: &DiscoverOptions, work: &SyncSender<PathBuf>, notes: &SyncSender<FileReport>) {
+    let mut kept = Vec::new();
+    for root in roots {
+        if let Some(r) = check_root(root, opts) {
+            let _ = notes.send(r);
+        } else {
+            kept.push(root.clone());
+        }
+    }
+    let Some((first, rest)) = kept.split_first() else { return };
+    let mut b = WalkBuilder::new(first);
+    for r in rest {
+        b.add(r);
+    }
+    b.standard_filters(false)
+        .follow_links(opts.follow_symlinks)
+        .same_file_system(opts.one_file_system)
+        .threads(opts.threads.max(1));
+    let walker = b.build_parallel();
+    walker.run(|| {
+        let work = work.clone();
+        let notes = notes.clone();
+        let opts = opts.clone();
+        Box::new(move |entry| {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(err) => {
+                    let path = error_path(&err).unwrap_or_default();
+                    let _ = notes.send(note(path, Outcome::Error(walk_error_text(&err))));
+                    return WalkState::Continue;
+                }
+            };
+            let path = entry.path();
+            if entry.depth() > 0 && opts.excludes.matches_resolved(path, opts.follow_symlinks) {
+                let _ = notes.send(note(path.to_path_buf(), Outcome::Skipped(SkipReason::Excluded, "matches --exclude".into())));
+                return WalkState::Skip;
+            }
+            let Some(ft) = entry.file_type() else { return WalkState::Continue };
+            if ft.is_dir() {
+                return WalkState::Continue;
+            }
+            let sent = if ft.is_file() {
+                work.send(path.to_path_buf()).is_ok()
+            } else if ft.is_symlink() {
+                notes.send(note(path.to_path_buf(), Outcome::Skipped(SkipReason::Symlink, "symlink not followed (--follow-symlinks)".into()))).is_ok()
+            } else {
+                notes.send(note(path.to_path_buf(), Outcome::Skipped(SkipReason::Special, special_kind(&ft).into()))).is_ok()
+            };
+            if sent {
+                WalkState::Continue
+            } else {
+                WalkState::Quit
+            }
+        })
+    });
+}
+
+/// Read newline-separated paths from `list` (`-` for stdin) and feed them
+/// through the same checks as roots: directories are walked, files sent.
+pub fn walk_list(list: &Path, opts: &DiscoverOptions, work: &SyncSender<PathBuf>, notes: &SyncSender<FileReport>) -> io::Result<()> {
+    let reader: Box<dyn BufRead> = if list == Path::new("-") {
+        Box::new(io::BufReader::new(io::stdin()))
+    } else {
+        Box::new(io::BufReader::new(std::fs::File::open(list)?))
+    };
+    use std::os::unix::ffi::OsStrExt;
+    for line in reader.split(b'\n') {
+        let mut line = line?;
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+        if line.is_empty() {
+            continue;
+        }
+        let path = PathBuf::from(std::ffi::OsStr::from_bytes(&line));
+        match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.is_dir() => walk_roots(std::slice::from_ref(&path), opts, work, notes),
+            Ok(_) => {
+                if let Some(r) = check_root(&path, opts) {
+                    let _ = notes.send(r);
+                } else if work.send(path).is_err() {
+                    break;
+                }
+            }
+            Err(e) => {
+                let _ = notes.send(note(path, Outcome::Error(e.to_string())));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks on a path named by the user: excluded, a symlink not to follow,
+/// missing, or special. `None` means go ahead.
+fn check_root(root: &Path, opts: &DiscoverOptions) -> Option<FileReport> {
+    if opts.excludes.matches_resolved(root, opts.follow_symlinks) {
+        return Some(note(root.to_path_buf(), Outcome::Skipped(SkipReason::Excluded, "matches --exclude".into())));
+    }
+    let meta = match std::fs::symlink_metadata(root) {
+        Ok(m) => m,
+        Err(e) => return Some(note(root.to_path_buf(), Outcome::Error(e.to_string()))),
+    };
+    let ft = meta.file_type();
+    if ft.is_symlink() {
+        if !opts.follow_symlinks {
+            return Some(note(root.to_path_buf(), Outcome::Skipped(SkipReason::Symlink, "symlink not followed (--follow-symlinks)".into())));
+        }
+        return match std::fs::metadata(root) {
+            Ok(m) if m.is_file() || m.is_dir() => None,
+            Ok(m) => Some(note(root.to_path_buf(), Outcome::Skipped(SkipReason::Special, special_kind(&m.file_type()).into()))),
+            Err(e) => Some(note(root.to_path_buf(), Outcome::Error(e.to_string()))),
+        };
+    }
+    if ft.is_file() || ft.is_dir() {
+        None
+    } else {
+        Some(note(root.to_path_buf(), Outcome::Skipped(SkipReason::Special, special_kind(&ft).into())))
+    }
+}
+
+fn special_kind(ft: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if ft.is_fifo() {
+        "fifo"
+    } else if ft.is_socket() {
+        "socket"
+    } else if ft.is_char_device() || ft.is_block_device() {
+        "device"
+    } else {
+        "special file"
+    }
+}
+
+fn error_path(err: &ignore::Error) -> Option<PathBuf> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } => error_path(err),
+        ignore::Error::WithLineNumber { err, .. } => error_path(err),
+        ignore::Error::Loop { child, .. } => Some(child.clone()),
+        _ => None,
+    }
+}
+
+fn walk_error_text(err: &ignore::Error) -> String {
+    match err {
+        ignore::Error::WithPath { err, .. } => walk_error_text(err),
+        ignore::Error::WithDepth { err, .. } => walk_error_text(err),
+        ignore::Error::Loop { ancestor, .. } => format!("symlink loop back to {}", crate::report::sanitize::display(ancestor)),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exclude_semantics() {
+        let e = Excludes::new(&["*.log".into(), "/srv/secret/**".into(), "node_modules".into()]).unwrap();
+        assert!(e.matches(Path::new("/x/y/a.log")));
+        assert!(e.matches(Path::new("/srv/secret/a/b.dll")));
+        assert!(!e.matches(Path::new("/srv/secretive/b.dll")));
+        assert!(e.matches(Path::new("/app/node_modules")));
+        assert!(!e.matches(Path::new("/app/mod.dll")));
+        assert!(Excludes::new(&["[".into()]).is_err());
+    }
+}

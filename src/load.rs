@@ -1,0 +1,192 @@
+//! Load stage: the bytes of one file, or the reason there are none.
+//!
+//! The file is opened with `O_NONBLOCK | O_NOCTTY` (and `O_NOFOLLOW` unless
+//! symlinks are followed), then checked with `fstat` on the open descriptor,
+//! so a path swapped for a FIFO or a device after the walk cannot hang the
+//! sweep or touch a device. The first bytes decide "not a PE" before anything
+//! else is read. A PE under the size cap is read once, into a buffer or, from
+//! `mmap_threshold` up, through a read-only memory map, and the same bytes go
+//! to every later stage.
+//!
+//! Memory-map caveat: if another process truncates a mapped file while it is
+//! being analysed, touching the lost pages raises SIGBUS and ends the process.
+//! iisweep therefore maps only large files (the threshold is measured: see
+//! `docs/PERFORMANCE.md`), and `--no-mmap` (threshold `u64::MAX`) avoids maps
+//! entirely for sweeps of live, changing trees.
+//!
+//! Error policy: every failure is an `io::Error` for this one file; nothing
+//! here panics.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read};
+use std::ops::Deref;
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::path::Path;
+
+/// How many leading bytes the magic check reads.
+pub const MAGIC_PROBE: usize = 64;
+
+/// Load settings, fixed for a sweep.
+#[derive(Debug, Clone, Copy)]
+pub struct LoadOptions {
+    /// Files larger than this are not read (reported as skipped).
+    pub max_filesize: u64,
+    /// Files of at least this size are memory-mapped instead of read.
+    pub mmap_threshold: u64,
+    /// Follow a symlink given as the path (otherwise opening it fails).
+    pub follow_symlinks: bool,
+}
+
+/// A file's bytes, owned or mapped.
+pub enum Data {
+    /// Read into memory.
+    Buf(Vec<u8>),
+    /// Memory-mapped read-only.
+    Map(memmap2::Mmap),
+}
+
+impl Deref for Data {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Data::Buf(v) => v,
+            Data::Map(m) => m,
+        }
+    }
+}
+
+/// What loading found.
+pub enum Loaded {
+    /// Does not start with `MZ`: counted, not analysed.
+    NotPe {
+        /// File size.
+        size: u64,
+    },
+    /// Starts with `MZ` but is over the size cap: reported, not read.
+    TooLarge {
+        /// File size.
+        size: u64,
+    },
+    /// Not a regular file (FIFO, socket, device): never read.
+    Special {
+        /// What it is.
+        kind: &'static str,
+    },
+    /// A candidate PE, read whole.
+    Pe {
+        /// The bytes.
+        data: Data,
+        /// Modification time (seconds since the epoch), when known.
+        mtime: Option<i64>,
+    },
+}
+
+/// Open `path` without blocking, following no symlink unless asked to.
+fn open(path: &Path, opts: &LoadOptions) -> io::Result<File> {
+    let mut flags = libc::O_NONBLOCK | libc::O_NOCTTY;
+    if !opts.follow_symlinks {
+        flags |= libc::O_NOFOLLOW;
+    }
+    OpenOptions::new().read(true).custom_flags(flags).open(path)
+}
+
+/// Load one file.
+pub fn load(path: &Path, opts: &LoadOptions) -> io::Result<Loaded> {
+    let mut file = open(path, opts)?;
+    let meta = file.metadata()?;
+    let ft = meta.file_type();
+    if !ft.is_file() {
+        let kind = if ft.is_fifo() {
+            "fifo"
+        } else if ft.is_socket() {
+            "socket"
+        } else if ft.is_char_device() || ft.is_block_device() {
+            "device"
+        } else if ft.is_dir() {
+            "directory"
+        } else {
+            "special"
+        };
+        return Ok(Loaded::Special { kind });
+    }
+    let size = meta.len();
+    let mut head = [0u8; 2];
+    let n = read_full(&mut file, &mut head)?;
+    if n < 2 || head != *b"MZ" {
+        return Ok(Loaded::NotPe { size });
+    }
+    if size > opts.max_filesize {
+        return Ok(Loaded::TooLarge { size });
+    }
+    use std::os::unix::fs::MetadataExt;
+    let mtime = Some(meta.mtime());
+    let data = if size >= opts.mmap_threshold {
+        // SAFETY: the map is read-only and private to this process; a file
+        // truncated underneath it is the documented SIGBUS caveat above.
+        Data::Map(unsafe { memmap2::Mmap::map(&file)? })
+    } else {
+        let mut buf = Vec::with_capacity(size as usize);
+        buf.extend_from_slice(&head);
+        // `take` bounds the read even if the file grows meanwhile.
+        (&mut file).take(opts.max_filesize.saturating_sub(2)).read_to_end(&mut buf)?;
+        Data::Buf(buf)
+    };
+    Ok(Loaded::Pe { data, mtime })
+}
+
+fn read_full(f: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts() -> LoadOptions {
+        LoadOptions { max_filesize: 1 << 20, mmap_threshold: 1 << 30, follow_symlinks: false }
+    }
+
+    #[test]
+    fn magic_and_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        let txt = dir.path().join("a.txt");
+        std::fs::write(&txt, b"hello").unwrap();
+        assert!(matches!(load(&txt, &opts()).unwrap(), Loaded::NotPe { size: 5 }));
+        let mz = dir.path().join("b.dll");
+        std::fs::write(&mz, b"MZ rest").unwrap();
+        match load(&mz, &opts()).unwrap() {
+            Loaded::Pe { data, .. } => assert_eq!(&*data, b"MZ rest"),
+            _ => panic!("expected bytes"),
+        }
+        let small_cap = LoadOptions { max_filesize: 3, ..opts() };
+        assert!(matches!(load(&mz, &small_cap).unwrap(), Loaded::TooLarge { size: 7 }));
+        let mapped = LoadOptions { mmap_threshold: 1, ..opts() };
+        match load(&mz, &mapped).unwrap() {
+            Loaded::Pe { data: Data::Map(m), .. } => assert_eq!(&m[..], b"MZ rest"),
+            _ => panic!("expected a map"),
+        }
+    }
+
+    #[test]
+    fn fifo_is_not_read_and_symlink_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        assert!(matches!(load(&fifo, &opts()).unwrap(), Loaded::Special { kind: "fifo" }));
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
+        assert!(load(&link, &opts()).is_err(), "O_NOFOLLOW refuses the link");
+        let follow = LoadOptions { follow_symlinks: true, ..opts() };
+        assert!(matches!(load(&link, &follow).unwrap(), Loaded::Special { kind: "device" }));
+    }
+}

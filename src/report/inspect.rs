@@ -1,0 +1,110 @@
+//! `iisweep inspect FILE`: everything known about one file, for a person.
+
+use std::io::{self, Write};
+
+use super::sanitize::{display, escape};
+use crate::analyze::{FileReport, Outcome};
+
+/// Write the human report of `r`.
+pub fn write_inspect(o: &mut dyn Write, r: &FileReport) -> io::Result<()> {
+    writeln!(o, "path        {}", display(&r.path))?;
+    if let Some(s) = r.size {
+        writeln!(o, "size        {s}")?;
+    }
+    let a = match &r.outcome {
+        Outcome::NotPe => return writeln!(o, "status      not a PE (no MZ magic)"),
+        Outcome::Skipped(reason, d) => return writeln!(o, "status      skipped ({}): {}", reason.as_str(), escape(d)),
+        Outcome::Error(e) => return writeln!(o, "status      error: {}", escape(e)),
+        Outcome::Analyzed(a) => a,
+    };
+    writeln!(o, "sha256      {}", a.sha256)?;
+    let Some(pe) = &a.pe else {
+        return writeln!(o, "status      MZ but not a PE: {}", escape(a.not_pe_reason.as_deref().unwrap_or("")));
+    };
+    let roles: Vec<&str> = a.roles.iter().map(|r| r.as_str()).collect();
+    writeln!(o, "IIS roles   {}", if roles.is_empty() { "none".to_string() } else { roles.join(", ") })?;
+    for role in &pe.export_roles.incomplete {
+        writeln!(o, "            incomplete export set: {}", role.as_str())?;
+    }
+    for role in &pe.export_roles.decorated {
+        writeln!(o, "            decorated export set (IIS would not find it): {}", role.as_str())?;
+    }
+    for e in &pe.export_roles.exports {
+        write!(o, "            {} {} ordinal {}", e.role.as_str(), escape(&e.name), e.ordinal)?;
+        if let Some(f) = &e.forwarder {
+            write!(o, " -> forwarded to {}", escape(f))?;
+        }
+        writeln!(o)?;
+    }
+    writeln!(o, "format      {} {} {}", pe.format, pe.machine, if pe.is_dll { "DLL" } else { "EXE" })?;
+    writeln!(o, "subsystem   {}", pe.subsystem)?;
+    writeln!(o, "timestamp   {} ({:#010x})", pe.timestamp_utc, pe.timestamp)?;
+    writeln!(o, "entry point {:#x}   image base {:#x}", pe.entry_point, pe.image_base)?;
+    if let Some(h) = &pe.imphash {
+        writeln!(o, "imphash     {h}")?;
+    }
+    if let Some(p) = &pe.pdb_path {
+        writeln!(o, "pdb         {}", escape(p))?;
+    }
+    let v = &pe.version_info;
+    for (k, val) in [
+        ("original name", &v.original_file_name),
+        ("internal name", &v.internal_name),
+        ("company", &v.company),
+        ("description", &v.description),
+        ("product", &v.product),
+        ("file version", &v.file_version),
+    ] {
+        if let Some(val) = val {
+            writeln!(o, "{k:<12}{}", escape(val))?;
+        }
+    }
+    writeln!(o, "signature   {}", if pe.certificate_table.is_some() { "certificate table present (not verified)" } else { "none" })?;
+    writeln!(o, ".NET        {}", if pe.clr_header.is_some() { "CLR header present" } else { "no" })?;
+    if let Some(ov) = pe.overlay {
+        writeln!(o, "overlay     {} bytes at {:#x}", ov.size, ov.offset)?;
+    }
+    writeln!(o, "sections")?;
+    for s in &pe.sections {
+        write!(o, "  {:<10} {} va {:#010x} vsize {:#09x} raw {:#09x}+{:#09x}", escape(&s.name), s.flags, s.virtual_address, s.virtual_size, s.raw_offset, s.raw_size)?;
+        if let Some(e) = s.entropy {
+            write!(o, " entropy {e:.3}")?;
+        }
+        writeln!(o)?;
+    }
+    if let Some(ex) = &pe.exports {
+        writeln!(o, "exports     {} (dll name {})", ex.exports.len(), escape(ex.dll_name.as_deref().unwrap_or("-")))?;
+        for e in &ex.exports {
+            write!(o, "  {:>5} {:#010x} {}", e.ordinal, e.rva, escape(e.name.as_deref().unwrap_or("(by ordinal)")))?;
+            if let Some(f) = &e.forwarder {
+                write!(o, " -> {}", escape(f))?;
+            }
+            writeln!(o)?;
+        }
+    }
+    for (title, list) in [("imports", &pe.imports), ("delay imports", &pe.delay_imports)] {
+        if list.is_empty() {
+            continue;
+        }
+        writeln!(o, "{title}")?;
+        for d in list {
+            let names: Vec<String> = d
+                .functions
+                .iter()
+                .map(|f| match (&f.name, f.ordinal) {
+                    (Some(n), _) => escape(n).into_owned(),
+                    (None, Some(ord)) => format!("#{ord}"),
+                    _ => "?".into(),
+                })
+                .collect();
+            writeln!(o, "  {}: {}", escape(&d.dll), names.join(", "))?;
+        }
+    }
+    if !pe.errors.is_empty() {
+        writeln!(o, "problems (partial parse)")?;
+        for e in &pe.errors {
+            writeln!(o, "  {}", escape(e))?;
+        }
+    }
+    Ok(())
+}

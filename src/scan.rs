@@ -1,0 +1,106 @@
+//! The sweep: discover -> load -> analyze, in parallel, streamed to one consumer.
+//!
+//! Threads: the walker (its own small pool, see `discover`), a rayon pool of
+//! `threads` workers that load and analyse files, and the caller's thread,
+//! which receives every `FileReport` in completion order through a bounded
+//! channel. Workers never print; the consumer is the only writer, so output
+//! never interleaves, and memory stays flat however many files there are.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{sync_channel, SyncSender};
+use std::time::Instant;
+
+use rayon::iter::{ParallelBridge, ParallelIterator};
+
+use crate::analyze::{analyze_guarded, AnalyzeOptions, FileReport, Outcome, SkipReason};
+use crate::discover::{self, DiscoverOptions};
+use crate::load::{self, LoadOptions, Loaded};
+use crate::summary::Summary;
+
+/// Everything a sweep needs, validated once.
+#[derive(Debug, Clone)]
+pub struct ScanConfig {
+    /// Files and directories to sweep.
+    pub roots: Vec<PathBuf>,
+    /// A file listing paths, one per line (`-` for stdin).
+    pub files_from: Option<PathBuf>,
+    /// Worker threads (also used for the walker).
+    pub threads: usize,
+    /// Discover settings.
+    pub discover: DiscoverOptions,
+    /// Load settings.
+    pub load: LoadOptions,
+    /// Analyze settings.
+    pub analyze: AnalyzeOptions,
+}
+
+const CHANNEL_BOUND: usize = 1024;
+
+/// Load and analyse one path. Never panics on file content.
+pub fn process_path(path: PathBuf, load_opts: &LoadOptions, analyze_opts: &AnalyzeOptions) -> FileReport {
+    let mut r = FileReport { path, size: None, mtime: None, outcome: Outcome::NotPe };
+    match load::load(&r.path, load_opts) {
+        Err(e) => r.outcome = Outcome::Error(e.to_string()),
+        Ok(Loaded::NotPe { size }) => r.size = Some(size),
+        Ok(Loaded::Special { kind }) => r.outcome = Outcome::Skipped(SkipReason::Special, kind.into()),
+        Ok(Loaded::TooLarge { size }) => {
+            r.size = Some(size);
+            r.outcome = Outcome::Skipped(
+                SkipReason::TooLarge,
+                format!("{size} bytes is over --max-filesize ({} bytes)", load_opts.max_filesize),
+            );
+        }
+        Ok(Loaded::Pe { data, mtime }) => {
+            r.size = Some(data.len() as u64);
+            r.mtime = mtime;
+            r.outcome = match analyze_guarded(&data, analyze_opts) {
+                Ok(a) => Outcome::Analyzed(Box::new(a)),
+                Err(e) => Outcome::Error(e),
+            };
+        }
+    }
+    r
+}
+
+/// Run a sweep, calling `consume` on this thread for every report as it is
+/// ready. Returns the summary (also fed every report).
+pub fn run(cfg: &ScanConfig, mut consume: impl FnMut(&FileReport, &Summary)) -> std::io::Result<Summary> {
+    let start = Instant::now();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cfg.threads.max(1))
+        .thread_name(|i| format!("iisweep-worker-{i}"))
+        .build()
+        .map_err(std::io::Error::other)?;
+    let (work_tx, work_rx) = sync_channel::<PathBuf>(CHANNEL_BOUND);
+    let (out_tx, out_rx) = sync_channel::<FileReport>(CHANNEL_BOUND);
+    let mut summary = Summary::default();
+    let list_error = std::thread::scope(|s| {
+        let notes = out_tx.clone();
+        let walker = s.spawn(move || discover_all(cfg, &work_tx, &notes));
+        let results = out_tx;
+        let load_opts = cfg.load;
+        let analyze_opts = cfg.analyze;
+        s.spawn(move || {
+            pool.install(|| {
+                work_rx.into_iter().par_bridge().for_each_with(results, |tx, path| {
+                    let _ = tx.send(process_path(path, &load_opts, &analyze_opts));
+                });
+            })
+        });
+        for report in out_rx {
+            summary.add(&report);
+            consume(&report, &summary);
+        }
+        walker.join().unwrap_or(Ok(()))
+    });
+    summary.elapsed = start.elapsed();
+    list_error.map(|_| summary)
+}
+
+fn discover_all(cfg: &ScanConfig, work: &SyncSender<PathBuf>, notes: &SyncSender<FileReport>) -> std::io::Result<()> {
+    discover::walk_roots(&cfg.roots, &cfg.discover, work, notes);
+    if let Some(list) = &cfg.files_from {
+        discover::walk_list(list, &cfg.discover, work, notes)?;
+    }
+    Ok(())
+}

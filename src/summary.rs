@@ -1,0 +1,137 @@
+//! Counts over a sweep, fed one report at a time (no report is kept).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::analyze::{FileReport, Outcome, SkipReason};
+use crate::pe::Role;
+
+/// Totals of a sweep.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    /// Paths reported: every file seen plus skipped and failed entries.
+    pub paths: u64,
+    /// Regular files opened.
+    pub files_seen: u64,
+    /// Files that start with `MZ` and parsed as PE.
+    pub pe_files: u64,
+    /// Files that start with `MZ` but are not PE.
+    pub mz_not_pe: u64,
+    /// Files that do not start with `MZ`.
+    pub not_pe: u64,
+    /// Files with at least one IIS role.
+    pub components: u64,
+    /// Components by role.
+    pub by_role: BTreeMap<Role, u64>,
+    /// Files with an incomplete or decorated (unloadable) IIS export set.
+    pub near_misses: u64,
+    /// PE files parsed only in part.
+    pub partial: u64,
+    /// Skipped entries by reason.
+    pub skipped: BTreeMap<SkipReason, u64>,
+    /// Per-path errors.
+    pub errors: u64,
+    /// Bytes of PE files read.
+    pub bytes_read: u64,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+impl Summary {
+    /// Count one report.
+    pub fn add(&mut self, r: &FileReport) {
+        self.paths += 1;
+        match &r.outcome {
+            Outcome::NotPe => {
+                self.files_seen += 1;
+                self.not_pe += 1;
+            }
+            Outcome::Skipped(reason, _) => {
+                if *reason == SkipReason::TooLarge {
+                    self.files_seen += 1;
+                }
+                *self.skipped.entry(*reason).or_default() += 1;
+            }
+            Outcome::Error(_) => self.errors += 1,
+            Outcome::Analyzed(a) => {
+                self.files_seen += 1;
+                self.bytes_read += r.size.unwrap_or(0);
+                match &a.pe {
+                    Some(pe) => {
+                        self.pe_files += 1;
+                        if !pe.errors.is_empty() {
+                            self.partial += 1;
+                        }
+                        if !pe.export_roles.incomplete.is_empty() || !pe.export_roles.decorated.is_empty() {
+                            self.near_misses += 1;
+                        }
+                    }
+                    None => self.mz_not_pe += 1,
+                }
+                if a.is_component() {
+                    self.components += 1;
+                }
+                for role in &a.roles {
+                    *self.by_role.entry(*role).or_default() += 1;
+                }
+            }
+        }
+    }
+
+    /// The summary as its JSON document (see README "JSON output").
+    pub fn to_json(&self) -> SummaryJson {
+        let secs = self.elapsed.as_secs_f64();
+        let rate = |n: f64| if secs > 0.0 { (n / secs * 10.0).round() / 10.0 } else { 0.0 };
+        SummaryJson {
+            files_seen: self.files_seen,
+            pe_files: self.pe_files,
+            mz_not_pe: self.mz_not_pe,
+            not_pe: self.not_pe,
+            partial_pe: self.partial,
+            components: self.components,
+            components_by_role: self.by_role.iter().map(|(r, n)| (r.as_str(), *n)).collect(),
+            near_misses: self.near_misses,
+            skipped: self.skipped.iter().map(|(r, n)| (r.as_str(), *n)).collect(),
+            errors: self.errors,
+            bytes_read: self.bytes_read,
+            elapsed_secs: (secs * 1000.0).round() / 1000.0,
+            files_per_sec: rate(self.files_seen as f64),
+            mib_per_sec: rate(self.bytes_read as f64 / 1_048_576.0),
+        }
+    }
+}
+
+/// JSON form of `Summary`.
+#[derive(Debug, Serialize)]
+pub struct SummaryJson {
+    /// Regular files opened.
+    pub files_seen: u64,
+    /// PE files.
+    pub pe_files: u64,
+    /// `MZ` files that are not PE.
+    pub mz_not_pe: u64,
+    /// Files without the `MZ` magic.
+    pub not_pe: u64,
+    /// PE files parsed only in part.
+    pub partial_pe: u64,
+    /// IIS components.
+    pub components: u64,
+    /// Components by role.
+    pub components_by_role: BTreeMap<&'static str, u64>,
+    /// Files with incomplete or decorated IIS export sets.
+    pub near_misses: u64,
+    /// Skipped by reason.
+    pub skipped: BTreeMap<&'static str, u64>,
+    /// Per-path errors.
+    pub errors: u64,
+    /// Bytes of PE files read.
+    pub bytes_read: u64,
+    /// Wall time in seconds.
+    pub elapsed_secs: f64,
+    /// Files per second.
+    pub files_per_sec: f64,
+    /// MiB of PE files per second.
+    pub mib_per_sec: f64,
+}
