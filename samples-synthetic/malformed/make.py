@@ -102,7 +102,8 @@ def is_pe(data):
     if len(data) < 0x40 or data[:2] != b"MZ":
         return False
     lf = struct.unpack_from("<I", data, 0x3C)[0]
-    return lf + 4 <= len(data) and data[lf:lf + 4] == b"PE\0\0"
+    # The signature and a whole COFF header: less than that is not a PE.
+    return lf + 24 <= len(data) and data[lf:lf + 4] == b"PE\0\0"
 
 
 def load(rel):

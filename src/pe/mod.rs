@@ -165,12 +165,31 @@ pub fn goblin_options() -> ParseOptions {
 /// everything past them is best effort with messages in `errors`.
 pub fn analyze(bytes: &[u8]) -> Result<PeFacts, NotPe> {
     let opts = goblin_options();
-    let header = Header::parse(bytes).map_err(|e| NotPe(format!("PE headers: {e}")))?;
+    let mut early_errors = Vec::new();
+    let patched;
+    let header = match Header::parse(bytes) {
+        Ok(h) => h,
+        Err(e) => {
+            // Windows reads at most 16 data directories whatever
+            // NumberOfRvaAndSizes says; goblin refuses larger counts. Parse a
+            // copy of the headers with the count clamped, so the field cannot
+            // hide the export table.
+            match clamp_rva_count(bytes) {
+                Some(copy) => {
+                    patched = copy;
+                    early_errors.push("optional header: NumberOfRvaAndSizes above 16; read as 16, as Windows does".to_string());
+                    Header::parse(&patched).map_err(|e| NotPe(format!("PE headers: {e}")))?
+                }
+                None => return coff_only(bytes, format!("{e}")),
+            }
+        }
+    };
     if header.signature != 0x0000_4550 {
         return Err(NotPe(format!("no PE signature at e_lfanew {:#x}", header.dos_header.pe_pointer)));
     }
     let coff = header.coff_header;
     let mut f = PeFacts {
+        errors: early_errors,
         machine: machine_name(coff.machine),
         is_dll: coff.characteristics & goblin::pe::characteristic::IMAGE_FILE_DLL != 0,
         timestamp: coff.time_date_stamp,
@@ -304,6 +323,49 @@ pub fn analyze(bytes: &[u8]) -> Result<PeFacts, NotPe> {
         f.clr_header = Some((d.virtual_address, d.size));
     }
     Ok(f)
+}
+
+/// Offset of the PE signature, when `bytes` has one at `e_lfanew`.
+fn pe_signature_offset(bytes: &[u8]) -> Option<usize> {
+    let lfanew = read::read_u32(bytes, 0x3c)? as usize;
+    (read::read_u32(bytes, lfanew)? == 0x0000_4550).then_some(lfanew)
+}
+
+/// A copy of the headers with NumberOfRvaAndSizes clamped to 16, when that
+/// field is what is wrong.
+fn clamp_rva_count(bytes: &[u8]) -> Option<Vec<u8>> {
+    let pe = pe_signature_offset(bytes)?;
+    let opt = pe.checked_add(4 + goblin::pe::header::SIZEOF_COFF_HEADER)?;
+    let field = match read::read_u16(bytes, opt)? {
+        goblin::pe::optional_header::MAGIC_32 => opt + 92,
+        goblin::pe::optional_header::MAGIC_64 => opt + 108,
+        _ => return None,
+    };
+    if read::read_u32(bytes, field)? <= 16 {
+        return None;
+    }
+    let mut copy = bytes[..bytes.len().min(field.saturating_add(4096))].to_vec();
+    copy[field..field + 4].copy_from_slice(&16u32.to_le_bytes());
+    Some(copy)
+}
+
+/// Facts from the COFF header alone, for a file with a PE signature whose
+/// optional header goblin cannot read (truncated, bogus magic).
+fn coff_only(bytes: &[u8], why: String) -> Result<PeFacts, NotPe> {
+    let Some(pe) = pe_signature_offset(bytes) else {
+        return Err(NotPe(format!("PE headers: {why}")));
+    };
+    let mut off = pe + 4;
+    let coff = goblin::pe::header::CoffHeader::parse(bytes, &mut off).map_err(|e| NotPe(format!("COFF header at {:#x}: {e}", pe + 4)))?;
+    Ok(PeFacts {
+        machine: machine_name(coff.machine),
+        format: "unknown",
+        is_dll: coff.characteristics & goblin::pe::characteristic::IMAGE_FILE_DLL != 0,
+        timestamp: coff.time_date_stamp,
+        timestamp_utc: rfc3339(coff.time_date_stamp as i64),
+        errors: vec![format!("optional header at {off:#x}: {why}; only the COFF header was read")],
+        ..PeFacts::default()
+    })
 }
 
 /// Fill in the entropy of every section from the file bytes.
