@@ -22,7 +22,7 @@ rule heur_cmd_exec_with_header_parsing
         $shell1 = "cmd.exe" nocase ascii wide
         $shell2 = "cmd /c" nocase ascii wide
         $shell3 = "powershell.exe" nocase ascii wide
-        $hdr1 = "Cookie" ascii wide
+        $hdr1 = "Cookie" fullword ascii wide
         $hdr2 = "HTTP_COOKIE" ascii wide
         $hdr3 = "X-Chrome-Variations" ascii wide
         $hdr4 = "X-Password" ascii wide
@@ -90,7 +90,7 @@ rule heur_credential_capture
 rule heur_windows_temp_path
 {
     meta:
-        description = "IIS component referencing a path under Windows\\Temp (credential logs, staging files)"
+        description = "IIS component that writes files (CreateFile/WriteFile import, or .NET File/Stream writers) and names a path under Windows\\Temp (credential logs, staging files)"
         score = 20
         attack = "T1505.004,T1074.001"
         reference = "eset/malware-ioc badiis/README.adoc (Group 1 creds.db/log.tmp, Group 5 cache.txt); 0x09AL/IIS-Raid PASS_FILE"
@@ -98,8 +98,18 @@ rule heur_windows_temp_path
         sample = "families/iistealer_like.dll"
     strings:
         $t1 = "\\Windows\\Temp\\" nocase ascii wide
+        // .NET file-writing members (#Strings heap)
+        $net1 = "AppendAllText" ascii
+        $net2 = "WriteAllText" ascii
+        $net3 = "WriteAllBytes" ascii
+        $net4 = "StreamWriter" ascii
+        $net5 = "FileStream" ascii
     condition:
-        iis_component and $t1
+        iis_component and $t1 and
+        (pe.imports("kernel32.dll", "CreateFileA") or
+         pe.imports("kernel32.dll", "CreateFileW") or
+         pe.imports("kernel32.dll", "WriteFile") or
+         (is_dotnet and any of ($net*)))
 }
 
 rule heur_native_module_clr_hosting
@@ -112,7 +122,7 @@ rule heur_native_module_clr_hosting
         layer = "heuristic"
         sample = "families/clr_host_module.dll"
     condition:
-        (iis_native_module or pe.exports("RegisterModule")) and
+        iis_native_module and
         (pe.imports("mscoree.dll", "CLRCreateInstance") or
          pe.imports("mscoree.dll", "CorBindToRuntimeEx"))
 }
@@ -231,13 +241,14 @@ rule heur_component_non_dll_extension
     condition:
         iis_component and pe.is_dll() and file_ext != "dll" and
         not for any e in ("ocx", "cpl", "drv", "acm", "ax", "tlb", "sys",
-                          "ime", "mui", "ds", "tsp", "dll16", "drv16") : (file_ext == e)
+                          "ime", "mui", "ds", "tsp", "dll16", "drv16",
+                          "msstyles") : (file_ext == e)
 }
 
 rule heur_managed_assembly_load_from_bytes
 {
     meta:
-        description = "Managed IIS module/handler referencing Convert.FromBase64String and Assembly.Load (loads an assembly from decoded bytes)"
+        description = "Unsigned managed IIS module/handler referencing HttpApplication/HttpContext, Convert.FromBase64String and Assembly.Load (loads an assembly from decoded request bytes)"
         score = 45
         attack = "T1505.004,T1620,T1140"
         reference = "mandiant/capa-rules nursery/load-dotnet-assembly.yml, nursery/decode-data-using-base64-in-dotnet.yml"
@@ -247,14 +258,17 @@ rule heur_managed_assembly_load_from_bytes
         $b64 = "FromBase64String" ascii
         $asm = { 00 41 73 73 65 6D 62 6C 79 00 }  // "\0Assembly\0" type name in #Strings
         $load = { 00 4C 6F 61 64 00 }             // "\0Load\0" member name in #Strings
+        $web1 = { 00 48 74 74 70 41 70 70 6C 69 63 61 74 69 6F 6E 00 }  // "\0HttpApplication\0"
+        $web2 = { 00 48 74 74 70 43 6F 6E 74 65 78 74 00 }              // "\0HttpContext\0"
     condition:
-        is_dotnet and (iis_managed_module or iis_managed_handler) and all of them
+        is_dotnet and (iis_managed_module or iis_managed_handler) and
+        not is_signed and $b64 and $asm and $load and any of ($web*)
 }
 
 rule heur_managed_process_start
 {
     meta:
-        description = "Managed IIS module/handler referencing System.Diagnostics.Process.Start (runs processes)"
+        description = "Unsigned managed IIS module/handler referencing HttpApplication/HttpContext and System.Diagnostics.Process.Start (runs processes)"
         score = 45
         attack = "T1505.004,T1059"
         reference = "mandiant/capa-rules host-interaction/process/create/create-process-in-dotnet.yml"
@@ -264,8 +278,11 @@ rule heur_managed_process_start
         $ns = "System.Diagnostics" ascii
         $proc = { 00 50 72 6F 63 65 73 73 00 }   // "\0Process\0"
         $start = { 00 53 74 61 72 74 00 }        // "\0Start\0"
+        $web1 = { 00 48 74 74 70 41 70 70 6C 69 63 61 74 69 6F 6E 00 }  // "\0HttpApplication\0"
+        $web2 = { 00 48 74 74 70 43 6F 6E 74 65 78 74 00 }              // "\0HttpContext\0"
     condition:
-        is_dotnet and (iis_managed_module or iis_managed_handler) and all of them
+        is_dotnet and (iis_managed_module or iis_managed_handler) and
+        not is_signed and $ns and $proc and $start and any of ($web*)
 }
 
 rule heur_unsigned_component

@@ -2,13 +2,15 @@
  * iisweep rule pack: identification layer.
  *
  * What kind of IIS component a file is. Score 0: informational only, these
- * rules never raise a verdict on their own. Globals (iis_*, is_dotnet,
+ * rules never raise a verdict on their own. Role rules restate the engine's
+ * role globals (the engine's export / .NET analysis is authoritative, e.g.
+ * it follows Extends chains and rejects decorated exports), so the report
+ * carries them as named findings with ATT&CK metadata. Globals (iis_*, is_dotnet,
  * is_signed, file_*) are defined by the engine for every file; see
  * signatures/README.md.
  */
 
 import "pe"
-import "dotnet"
 
 rule id_native_module
 {
@@ -20,7 +22,7 @@ rule id_native_module
         layer = "identification"
         sample = "families/benign_headers.dll"
     condition:
-        iis_native_module or pe.exports("RegisterModule")
+        iis_native_module
 }
 
 rule id_native_module_ordinal1
@@ -33,6 +35,7 @@ rule id_native_module_ordinal1
         layer = "identification"
         sample = "families/benign_headers.dll"
     condition:
+        iis_native_module and
         for any e in pe.export_details : (
             e.ordinal == 1 and e.name == "RegisterModule"
         )
@@ -48,8 +51,7 @@ rule id_isapi_extension
         layer = "identification"
         sample = "families/w3wp_stack_ext.dll"
     condition:
-        iis_isapi_extension or
-        (pe.exports("GetExtensionVersion") and pe.exports("HttpExtensionProc"))
+        iis_isapi_extension
 }
 
 rule id_isapi_filter
@@ -62,8 +64,7 @@ rule id_isapi_filter
         layer = "identification"
         sample = "families/owa_creds_filter.dll"
     condition:
-        iis_isapi_filter or
-        (pe.exports("GetFilterVersion") and pe.exports("HttpFilterProc"))
+        iis_isapi_filter
 }
 
 rule id_managed_module
@@ -72,15 +73,11 @@ rule id_managed_module
         description = "Managed (.NET) IIS module: a class implements System.Web.IHttpModule"
         score = 0
         attack = "T1505.004"
-        reference = "PwCUK-CTO/labscon-2024-knowledge-iis-power yara/iis_module_identification_rules.yar (Managed_IIS_Module); VirusTotal/yara-x dotnet module (base_types includes interfaces)"
+        reference = "PwCUK-CTO/labscon-2024-knowledge-iis-power yara/iis_module_identification_rules.yar (Managed_IIS_Module); iis-docs system.webServer/modules"
         layer = "identification"
         sample = "families/managed_loader.dll"
     condition:
-        iis_managed_module or
-        (is_dotnet and
-         for any c in dotnet.classes : (
-             for any b in c.base_types : (b == "System.Web.IHttpModule")
-         ))
+        iis_managed_module
 }
 
 rule id_managed_handler
@@ -89,17 +86,11 @@ rule id_managed_handler
         description = "Managed (.NET) IIS handler: a class implements System.Web.IHttpHandler / IHttpAsyncHandler"
         score = 0
         attack = "T1505.004"
-        reference = "iis-docs system.webServer/handlers; VirusTotal/yara-x dotnet module (base_types includes interfaces)"
+        reference = "iis-docs system.webServer/handlers (windowsserverdocs IIS-on-Nano-Server.md)"
         layer = "identification"
         sample = "families/managed_exec_handler.dll"
     condition:
-        iis_managed_handler or
-        (is_dotnet and
-         for any c in dotnet.classes : (
-             for any b in c.base_types : (
-                 b == "System.Web.IHttpHandler" or b == "System.Web.IHttpAsyncHandler"
-             )
-         ))
+        iis_managed_handler
 }
 
 rule id_native_module_hosts_clr
@@ -112,8 +103,7 @@ rule id_native_module_hosts_clr
         layer = "identification"
         sample = "families/clr_host_module.dll"
     condition:
-        (iis_native_module or pe.exports("RegisterModule")) and
-        pe.imports("mscoree.dll")
+        iis_native_module and not is_dotnet and pe.imports("mscoree.dll") > 0
 }
 
 rule id_default_handler_strings

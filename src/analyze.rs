@@ -10,6 +10,7 @@ use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
 
+use crate::dotnet::{self, DotnetInfo, SectionMap};
 use crate::pe::{self, PeFacts, Role};
 
 /// Facts about one file that starts with `MZ`.
@@ -21,6 +22,8 @@ pub struct Analysis {
     pub pe: Option<PeFacts>,
     /// Why there are no PE facts (an `MZ` file that is not a PE).
     pub not_pe_reason: Option<String>,
+    /// .NET metadata facts, for files with a CLR runtime header.
+    pub dotnet: Option<DotnetInfo>,
     /// IIS roles, all analysers combined, sorted.
     pub roles: Vec<Role>,
 }
@@ -37,6 +40,8 @@ impl Analysis {
 pub struct AnalyzeOptions {
     /// Compute section entropy for every PE, not just IIS components.
     pub entropy_all: bool,
+    /// Skip .NET metadata (no managed roles). For measurement.
+    pub no_dotnet: bool,
 }
 
 /// Analyse the bytes of one file.
@@ -46,6 +51,15 @@ pub fn analyze_bytes(bytes: &[u8], opts: &AnalyzeOptions) -> Analysis {
     match pe::analyze(bytes) {
         Ok(mut facts) => {
             a.roles.extend(facts.export_roles.roles.iter().copied());
+            if let (Some((rva, size)), false) = (facts.clr_header, opts.no_dotnet) {
+                let info = dotnet_facts(bytes, rva, size, &facts);
+                for c in &info.components {
+                    for r in &c.roles {
+                        a.roles.push(if r == "managed_module" { Role::ManagedModule } else { Role::ManagedHandler });
+                    }
+                }
+                a.dotnet = Some(info);
+            }
             a.roles.sort();
             a.roles.dedup();
             if opts.entropy_all || !a.roles.is_empty() {
@@ -56,6 +70,21 @@ pub fn analyze_bytes(bytes: &[u8], opts: &AnalyzeOptions) -> Analysis {
         Err(pe::NotPe(reason)) => a.not_pe_reason = Some(reason),
     }
     a
+}
+
+/// .NET facts of a PE with a CLR header at `rva`/`size`.
+fn dotnet_facts(bytes: &[u8], rva: u32, size: u32, facts: &PeFacts) -> DotnetInfo {
+    let sections: Vec<SectionMap> = facts
+        .sections
+        .iter()
+        .map(|s| SectionMap {
+            virtual_address: s.virtual_address,
+            virtual_size: s.virtual_size,
+            pointer_to_raw_data: s.raw_offset,
+            size_of_raw_data: s.raw_size,
+        })
+        .collect();
+    dotnet::parse(bytes, rva, size, &sections)
 }
 
 /// `analyze_bytes` with a parser panic turned into an error message.

@@ -81,6 +81,9 @@ pub struct ScanArgs {
     /// Compute section entropy for every PE, not only IIS components.
     #[arg(long)]
     pub entropy_all: bool,
+    /// Do not read .NET metadata (no managed roles; for measuring its cost).
+    #[arg(long)]
+    pub no_dotnet: bool,
     /// No progress display, no per-file error lines on stderr.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -134,7 +137,7 @@ pub fn scan_config(a: &ScanArgs) -> Result<ScanConfig, String> {
             mmap_threshold: if a.no_mmap { u64::MAX } else { a.mmap_threshold },
             follow_symlinks: a.follow_symlinks,
         },
-        analyze: AnalyzeOptions { entropy_all: a.entropy_all },
+        analyze: AnalyzeOptions { entropy_all: a.entropy_all, no_dotnet: a.no_dotnet },
     })
 }
 
@@ -233,7 +236,7 @@ fn progress_bar() -> indicatif::ProgressBar {
 
 fn run_inspect(a: &InspectArgs) -> i32 {
     let load = LoadOptions { max_filesize: u64::MAX, mmap_threshold: DEFAULT_MMAP_THRESHOLD, follow_symlinks: true };
-    let r = scan::process_path(a.file.clone(), &load, &AnalyzeOptions { entropy_all: true });
+    let r = scan::process_path(a.file.clone(), &load, &AnalyzeOptions { entropy_all: true, no_dotnet: false });
     let mut out = io::stdout().lock();
     let res = if a.json {
         serde_json::to_writer_pretty(&mut out, &report::json::file_record(&r)).map_err(io::Error::from).and_then(|_| writeln!(out))

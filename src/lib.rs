@@ -1,9 +1,9 @@
 //! iisweep: find IIS components (native IIS modules, ISAPI extensions and
-//! filters) in files and report the facts that say what each one is.
+//! filters, managed modules and handlers) in files and report the facts that say what each one is.
 //!
 //! The pipeline flows one way: [`discover`] walks paths, [`load`] reads a
 //! file's bytes once, [`analyze`] turns bytes into facts (pure; [`pe`] does
-//! the PE format), [`scan`] runs these in parallel and streams
+//! the PE format, [`dotnet`] ECMA-335 metadata), [`scan`] runs these in parallel and streams
 //! [`analyze::FileReport`]s to one consumer, and [`report`] prints them.
 //! [`cli`] is the command line; `main.rs` only calls it.
 #![deny(missing_docs)]
@@ -11,6 +11,7 @@
 pub mod analyze;
 pub mod cli;
 pub mod discover;
+pub mod dotnet;
 pub mod load;
 pub mod pe;
 pub mod report;

@@ -27,9 +27,10 @@ static const void *volatile g_sink;
 
 /*
  * The text httpserv.h's default CHttpModule / CGlobalModule handlers carry;
- * every module built against the IIS SDK has it, benign or not.
+ * every module built against the IIS SDK has it, benign or not. Kept only
+ * by RegisterModule samples (ISAPI samples do not reference it).
  */
-static const char *const k_default_handler[] KEEP = {
+static const char *const k_default_handler[] __attribute__((unused)) = {
     "This module subscribed to event ",
     " but did not override the method in its ",
     "CHttpModule::OnBeginRequest",

@@ -20,6 +20,7 @@ static const char *const k_traits[] KEEP = {
 };
 
 INERT_REGISTER_MODULE(k_traits,
+    KEEP_IMPORT(CreateFileA); KEEP_IMPORT(WriteFile);
     KEEP_IMPORT(CreateProcessA); KEEP_IMPORT(CreatePipe);
     KEEP_IMPORT(VirtualAllocEx); KEEP_IMPORT(WriteProcessMemory);
     KEEP_IMPORT(ResumeThread); KEEP_IMPORT(CryptStringToBinaryA);

@@ -1,4 +1,5 @@
-/* ESET Group 5 IIStealer traits (the keys are the published 16-char
+/* ESET Group 5 IIStealer traits (CreateFileA/WriteFile imported, never
+ * called; the keys are the published 16-char
  * constants, nothing is encrypted). Inert. */
 #include "common.h"
 
@@ -12,4 +13,5 @@ static const char *const k_traits[] KEEP = {
     "C:\\Windows\\Temp\\cache.txt",
 };
 
-INERT_REGISTER_MODULE(k_traits)
+INERT_REGISTER_MODULE(k_traits,
+    KEEP_IMPORT(CreateFileA); KEEP_IMPORT(WriteFile))

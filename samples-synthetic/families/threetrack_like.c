@@ -1,4 +1,5 @@
-/* PwC ThreeTrack (related to RGDoor; built from StripHeaders 1.0.5). Inert. */
+/* PwC ThreeTrack (related to RGDoor; built from StripHeaders 1.0.5).
+ * CreateFileA/WriteFile are imported, never called. Inert. */
 #include "common.h"
 
 static const char *const k_traits[] KEEP = {
@@ -7,4 +8,5 @@ static const char *const k_traits[] KEEP = {
     "w3trcModule.dll",
 };
 
-INERT_REGISTER_MODULE(k_traits)
+INERT_REGISTER_MODULE(k_traits,
+    KEEP_IMPORT(CreateFileA); KEEP_IMPORT(WriteFile))

@@ -117,6 +117,9 @@ pub struct IisweepFile<'a> {
     /// Full PE facts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pe: Option<&'a PeFacts>,
+    /// .NET metadata facts (identity, components, evidence).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dotnet: Option<&'a crate::dotnet::DotnetInfo>,
     /// Why an `MZ` file is not a PE.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_pe_reason: Option<&'a str>,
@@ -160,6 +163,7 @@ pub fn file_record(r: &FileReport) -> FileRecord<'_> {
         is_pe: false,
         is_dotnet: false,
         pe: None,
+        dotnet: None,
         not_pe_reason: None,
         skip_reason: None,
         message: None,
@@ -180,6 +184,7 @@ pub fn file_record(r: &FileReport) -> FileRecord<'_> {
             file.hash = Some(EcsHash { sha256: &a.sha256 });
             iis.roles = &a.roles;
             iis.not_pe_reason = a.not_pe_reason.as_deref();
+            iis.dotnet = a.dotnet.as_ref();
             if let Some(pe) = &a.pe {
                 iis.is_pe = true;
                 iis.is_dotnet = pe.clr_header.is_some();
