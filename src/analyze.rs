@@ -24,6 +24,12 @@ pub struct Analysis {
     pub not_pe_reason: Option<String>,
     /// .NET metadata facts, for files with a CLR runtime header.
     pub dotnet: Option<DotnetInfo>,
+    /// Matching rules, strongest first (the reasons of the verdict).
+    pub rule_hits: Vec<crate::rules::RuleHit>,
+    /// Why the rules could not run on this file (timeout, scan error).
+    pub rules_error: Option<String>,
+    /// Score and level.
+    pub verdict: crate::score::Verdict,
     /// IIS roles, all analysers combined, sorted.
     pub roles: Vec<Role>,
 }
@@ -47,7 +53,10 @@ pub struct AnalyzeOptions {
 /// Analyse the bytes of one file.
 pub fn analyze_bytes(bytes: &[u8], opts: &AnalyzeOptions) -> Analysis {
     let sha256 = pe::hex(&Sha256::digest(bytes));
-    let mut a = Analysis { sha256, ..Analysis::default() };
+    let mut a = Analysis {
+        sha256,
+        ..Analysis::default()
+    };
     match pe::analyze(bytes) {
         Ok(mut facts) => {
             a.roles.extend(facts.export_roles.roles.iter().copied());
@@ -55,7 +64,11 @@ pub fn analyze_bytes(bytes: &[u8], opts: &AnalyzeOptions) -> Analysis {
                 let info = dotnet_facts(bytes, rva, size, &facts);
                 for c in &info.components {
                     for r in &c.roles {
-                        a.roles.push(if r == "managed_module" { Role::ManagedModule } else { Role::ManagedHandler });
+                        a.roles.push(if r == "managed_module" {
+                            Role::ManagedModule
+                        } else {
+                            Role::ManagedHandler
+                        });
                     }
                 }
                 a.dotnet = Some(info);

@@ -10,10 +10,14 @@ use clap::{Args, Parser, Subcommand};
 use crate::analyze::{AnalyzeOptions, FileReport, Outcome};
 use crate::discover::{DiscoverOptions, Excludes};
 use crate::load::LoadOptions;
-use crate::report::{self, sanitize::display, sanitize::escape, Format, Printer};
+use crate::report::{self, sanitize::display, sanitize::escape, Filter, Format, Printer};
+use crate::rules::{self, RuleOptions, RuleSet};
 use crate::scan::{self, ScanConfig};
+use crate::score::Level;
+use std::sync::Arc;
 
-/// Exit code bit: at least one IIS component was found.
+/// Exit code bit: at least one file reached `--fail-level` (default `info`:
+/// any IIS component or rule match).
 pub const EXIT_FOUND: i32 = 1;
 /// Exit code: usage or fatal error (nothing, or not everything, was swept).
 pub const EXIT_FATAL: i32 = 2;
@@ -39,8 +43,72 @@ pub struct Cli {
 pub enum Command {
     /// Sweep files and folders for IIS components.
     Scan(ScanArgs),
-    /// Print everything known about one file.
+    /// Print everything known about one file, and explain its verdict.
     Inspect(InspectArgs),
+    /// List or check rules.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+/// `iisweep rules ...`.
+#[derive(Subcommand, Debug)]
+pub enum RulesCommand {
+    /// List the rules that a scan would use.
+    List {
+        /// Rule options.
+        #[command(flatten)]
+        rules: RuleArgs,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compile rule files or folders and check their metadata (and, where
+    /// the `sample` files exist, that each rule fires on its sample).
+    Check {
+        /// Rule files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Folder that `sample` metadata is relative to (default: a
+        /// `samples-synthetic` folder next to the rules folder, if any).
+        #[arg(long, value_name = "DIR")]
+        samples: Option<PathBuf>,
+    },
+}
+
+/// Rule options shared by `scan`, `inspect` and `rules list`.
+#[derive(Args, Debug, Clone)]
+pub struct RuleArgs {
+    /// Add YARA rules from a file or folder (*.yar, *.yara). Repeatable.
+    #[arg(long = "rules", value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    /// Do not use the embedded rule pack (with no --rules: no rules at all).
+    #[arg(long)]
+    pub no_default_rules: bool,
+    /// Per-file rule scan timeout in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub rule_timeout: u64,
+    /// Most matches kept per pattern and file.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub max_matches_per_pattern: usize,
+}
+
+impl RuleArgs {
+    /// Compile the rules these options ask for; `None` when there are none.
+    pub fn compile(&self) -> Result<Option<RuleSet>, String> {
+        if self.no_default_rules && self.rules.is_empty() {
+            return Ok(None);
+        }
+        if self.rule_timeout == 0 {
+            return Err("--rule-timeout must be at least 1 second".into());
+        }
+        let opts = RuleOptions {
+            default_pack: !self.no_default_rules,
+            extra: self.rules.clone(),
+            timeout: std::time::Duration::from_secs(self.rule_timeout),
+            max_matches_per_pattern: self.max_matches_per_pattern.max(1),
+        };
+        rules::compile(&opts).map(Some)
+    }
 }
 
 /// `iisweep scan` flags.
@@ -84,6 +152,15 @@ pub struct ScanArgs {
     /// Do not read .NET metadata (no managed roles; for measuring its cost).
     #[arg(long)]
     pub no_dotnet: bool,
+    /// Rule options.
+    #[command(flatten)]
+    pub rules: RuleArgs,
+    /// Print only files at or above this level (errors and skips always print).
+    #[arg(long, value_enum, default_value_t = Level::None)]
+    pub min_level: Level,
+    /// Set exit-code bit 1 when any file reaches this level.
+    #[arg(long, value_enum, default_value_t = Level::Info)]
+    pub fail_level: Level,
     /// No progress display, no per-file error lines on stderr.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -97,6 +174,9 @@ pub struct InspectArgs {
     /// Print the JSON record instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Rule options.
+    #[command(flatten)]
+    pub rules: RuleArgs,
 }
 
 /// Parse `123`, `64K`, `64M`, `1G` (also `KiB`/`MB`-style suffixes; powers of 1024).
@@ -112,7 +192,8 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         "g" | "gb" | "gib" => 1 << 30,
         _ => return Err(format!("invalid size unit in {s:?} (use K, M or G)")),
     };
-    n.checked_mul(mult).ok_or_else(|| format!("size {s:?} is too large"))
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("size {s:?} is too large"))
 }
 
 /// Validate scan flags into a config.
@@ -120,9 +201,15 @@ pub fn scan_config(a: &ScanArgs) -> Result<ScanConfig, String> {
     let threads = match a.threads {
         Some(0) => return Err("--threads must be at least 1".into()),
         Some(n) => n,
-        None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        None => std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
     };
     let excludes = Excludes::new(&a.exclude).map_err(|e| format!("--exclude: {e}"))?;
+    if a.fail_level == Level::None {
+        return Err("--fail-level must be info, notice, warning or alert".into());
+    }
+    let rules = a.rules.compile()?.map(Arc::new);
     let mut roots = a.paths.clone();
     if roots.is_empty() && a.files_from.is_none() {
         roots.push(PathBuf::from("."));
@@ -131,13 +218,26 @@ pub fn scan_config(a: &ScanArgs) -> Result<ScanConfig, String> {
         roots,
         files_from: a.files_from.clone(),
         threads,
-        discover: DiscoverOptions { threads, follow_symlinks: a.follow_symlinks, one_file_system: a.one_file_system, excludes },
+        discover: DiscoverOptions {
+            threads,
+            follow_symlinks: a.follow_symlinks,
+            one_file_system: a.one_file_system,
+            excludes,
+        },
         load: LoadOptions {
             max_filesize: a.max_filesize,
-            mmap_threshold: if a.no_mmap { u64::MAX } else { a.mmap_threshold },
+            mmap_threshold: if a.no_mmap {
+                u64::MAX
+            } else {
+                a.mmap_threshold
+            },
             follow_symlinks: a.follow_symlinks,
         },
-        analyze: AnalyzeOptions { entropy_all: a.entropy_all, no_dotnet: a.no_dotnet },
+        analyze: AnalyzeOptions {
+            entropy_all: a.entropy_all,
+            no_dotnet: a.no_dotnet,
+        },
+        rules,
     })
 }
 
@@ -146,6 +246,7 @@ pub fn main_with(cli: Cli) -> i32 {
     match cli.command {
         Command::Scan(a) => run_scan(&a),
         Command::Inspect(a) => run_inspect(&a),
+        Command::Rules(c) => run_rules(c),
     }
 }
 
@@ -167,13 +268,27 @@ fn run_scan(a: &ScanArgs) -> i32 {
         "follow_symlinks": a.follow_symlinks,
         "one_file_system": a.one_file_system,
         "report_all": a.report_all,
+        "min_level": a.min_level,
+        "fail_level": a.fail_level,
+        "rules": cfg.rules.as_ref().map(|r| serde_json::json!({
+            "embedded_pack": !a.rules.no_default_rules,
+            "extra": a.rules.rules.iter().map(|p| p.to_string_lossy()).collect::<Vec<_>>(),
+            "count": r.len(),
+            "compile_ms": (r.compile_time.as_secs_f64() * 1000.0 * 10.0).round() / 10.0,
+            "timeout_secs": a.rules.rule_timeout,
+            "max_matches_per_pattern": a.rules.max_matches_per_pattern,
+        })),
     });
+    let filter = Filter {
+        report_all: a.report_all,
+        min_level: a.min_level,
+    };
     let stdout = io::stdout().lock();
     let out = io::BufWriter::with_capacity(1 << 16, stdout);
     let mut printer: Box<dyn Printer> = match a.format {
-        Format::Ndjson => Box::new(report::NdjsonPrinter::new(out, a.report_all)),
-        Format::Json => Box::new(report::JsonPrinter::new(out, a.report_all, settings)),
-        Format::Table => Box::new(report::table::TablePrinter::new(out)),
+        Format::Ndjson => Box::new(report::NdjsonPrinter::new(out, filter)),
+        Format::Json => Box::new(report::JsonPrinter::new(out, filter, settings)),
+        Format::Table => Box::new(report::table::TablePrinter::new(out, filter)),
     };
     let progress = (!a.quiet && io::stderr().is_terminal()).then(progress_bar);
     let mut write_error: Option<io::Error> = None;
@@ -190,7 +305,12 @@ fn run_scan(a: &ScanArgs) -> i32 {
         if let Some(p) = &progress {
             p.set_position(s.files_seen);
             if s.paths % 64 == 0 {
-                p.set_message(format!("{} PE, {} components, {} MiB", s.pe_files, s.components, s.bytes_read >> 20));
+                p.set_message(format!(
+                    "{} PE, {} components, {} MiB",
+                    s.pe_files,
+                    s.components,
+                    s.bytes_read >> 20
+                ));
             }
         }
         if write_error.is_none() {
@@ -216,7 +336,7 @@ fn run_scan(a: &ScanArgs) -> i32 {
         eprintln!("iisweep: writing output: {e}");
         return EXIT_FATAL;
     }
-    exit_code(summary.components > 0, summary.errors > 0)
+    exit_code(summary.max_level >= a.fail_level, summary.errors > 0)
 }
 
 /// The documented exit code for a finished sweep.
@@ -227,19 +347,42 @@ pub fn exit_code(found: bool, file_errors: bool) -> i32 {
 fn progress_bar() -> indicatif::ProgressBar {
     let p = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
     p.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {pos} files ({per_sec}), {msg} [{elapsed}]")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {pos} files ({per_sec}), {msg} [{elapsed}]",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
     );
     p.enable_steady_tick(std::time::Duration::from_millis(200));
     p
 }
 
 fn run_inspect(a: &InspectArgs) -> i32 {
-    let load = LoadOptions { max_filesize: u64::MAX, mmap_threshold: DEFAULT_MMAP_THRESHOLD, follow_symlinks: true };
-    let r = scan::process_path(a.file.clone(), &load, &AnalyzeOptions { entropy_all: true, no_dotnet: false });
+    let rules = match a.rules.compile() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("iisweep: rules: {e}");
+            return EXIT_FATAL;
+        }
+    };
+    let load = LoadOptions {
+        max_filesize: u64::MAX,
+        mmap_threshold: DEFAULT_MMAP_THRESHOLD,
+        follow_symlinks: true,
+    };
+    let r = scan::process_path(
+        a.file.clone(),
+        &load,
+        &AnalyzeOptions {
+            entropy_all: true,
+            no_dotnet: false,
+        },
+        rules.as_ref(),
+    );
     let mut out = io::stdout().lock();
     let res = if a.json {
-        serde_json::to_writer_pretty(&mut out, &report::json::file_record(&r)).map_err(io::Error::from).and_then(|_| writeln!(out))
+        serde_json::to_writer_pretty(&mut out, &report::json::file_record(&r))
+            .map_err(io::Error::from)
+            .and_then(|_| writeln!(out))
     } else {
         report::inspect::write_inspect(&mut out, &r)
     };
@@ -252,8 +395,145 @@ fn run_inspect(a: &InspectArgs) -> i32 {
             eprintln!("iisweep: {}: {}", display(&r.path), escape(e));
             EXIT_FILE_ERRORS
         }
-        Outcome::Analyzed(x) if x.is_component() => EXIT_FOUND,
+        Outcome::Analyzed(x) if x.verdict.level >= Level::Info => EXIT_FOUND,
         _ => 0,
+    }
+}
+
+fn run_rules(c: RulesCommand) -> i32 {
+    match c {
+        RulesCommand::List { rules, json } => {
+            let set = match rules.compile() {
+                Ok(Some(s)) => s,
+                Ok(None) => {
+                    eprintln!("iisweep: no rules (--no-default-rules without --rules)");
+                    return EXIT_FATAL;
+                }
+                Err(e) => {
+                    eprintln!("iisweep: rules: {e}");
+                    return EXIT_FATAL;
+                }
+            };
+            let mut out = io::stdout().lock();
+            let res = if json {
+                serde_json::to_writer_pretty(&mut out, &set.info)
+                    .map_err(io::Error::from)
+                    .and_then(|_| writeln!(out))
+            } else {
+                (|| {
+                    writeln!(
+                        out,
+                        "{:<15} {:>5}  {:<44} DESCRIPTION",
+                        "LAYER", "SCORE", "RULE"
+                    )?;
+                    for r in &set.info {
+                        writeln!(
+                            out,
+                            "{:<15} {:>5}  {:<44} {}",
+                            r.layer,
+                            r.score,
+                            r.name,
+                            escape(&r.description)
+                        )?;
+                    }
+                    writeln!(
+                        out,
+                        "{} rules, compiled in {:.1} ms",
+                        set.len(),
+                        set.compile_time.as_secs_f64() * 1000.0
+                    )
+                })()
+            };
+            if res.is_err() {
+                return EXIT_FATAL;
+            }
+            0
+        }
+        RulesCommand::Check { paths, samples } => check_rules(&paths, samples),
+    }
+}
+
+/// `iisweep rules check`: compile, check metadata, and fire each rule on its sample.
+fn check_rules(paths: &[PathBuf], samples: Option<PathBuf>) -> i32 {
+    let opts = RuleOptions {
+        default_pack: false,
+        extra: paths.to_vec(),
+        ..RuleOptions::default()
+    };
+    let set = match rules::compile(&opts) {
+        Ok(s) => s,
+        Err(e) => {
+            println!("FAIL compile: {e}");
+            return 1;
+        }
+    };
+    let mut problems = set.check_metadata();
+    for w in &set.warnings {
+        println!("warning: {w}");
+    }
+    let samples = samples.or_else(|| {
+        let first = paths.first()?;
+        let dir = if first.is_dir() {
+            first.clone()
+        } else {
+            first.parent()?.to_path_buf()
+        };
+        let cand = dir.parent().unwrap_or(&dir).join("samples-synthetic");
+        cand.is_dir().then_some(cand)
+    });
+    let mut fired = 0;
+    if let Some(root) = &samples {
+        let load = LoadOptions {
+            max_filesize: u64::MAX,
+            mmap_threshold: u64::MAX,
+            follow_symlinks: false,
+        };
+        for r in &set.info {
+            let Some(sample) = &r.sample else { continue };
+            let path = root.join(sample);
+            if !path.is_file() {
+                problems.push(format!(
+                    "{}: rule {}: sample {} does not exist",
+                    r.origin,
+                    r.name,
+                    path.display()
+                ));
+                continue;
+            }
+            let rep =
+                scan::process_path(path.clone(), &load, &AnalyzeOptions::default(), Some(&set));
+            let hit = rep.analysis().is_some_and(|a| {
+                a.rule_hits
+                    .iter()
+                    .any(|h| h.rule == r.name && h.namespace == r.namespace)
+            });
+            if hit {
+                fired += 1;
+            } else {
+                problems.push(format!(
+                    "{}: rule {} does not fire on its sample {}",
+                    r.origin,
+                    r.name,
+                    path.display()
+                ));
+            }
+        }
+    }
+    for p in &problems {
+        println!("FAIL {}", escape(p));
+    }
+    println!(
+        "{} rules, {} problems{}",
+        set.len(),
+        problems.len(),
+        samples
+            .map(|s| format!(", {fired} fired on their samples under {}", s.display()))
+            .unwrap_or_default()
+    );
+    if problems.is_empty() {
+        0
+    } else {
+        1
     }
 }
 

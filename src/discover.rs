@@ -38,14 +38,21 @@ impl Excludes {
         let mut paths = GlobSetBuilder::new();
         let mut names = GlobSetBuilder::new();
         for p in patterns {
-            let g = globset::GlobBuilder::new(p).literal_separator(true).backslash_escape(true).build()?;
+            let g = globset::GlobBuilder::new(p)
+                .literal_separator(true)
+                .backslash_escape(true)
+                .build()?;
             if p.contains('/') {
                 paths.add(g);
             } else {
                 names.add(g);
             }
         }
-        Ok(Excludes { paths: paths.build()?, names: names.build()?, count: patterns.len() })
+        Ok(Excludes {
+            paths: paths.build()?,
+            names: names.build()?,
+            count: patterns.len(),
+        })
     }
 
     /// True when no pattern was given.
@@ -89,11 +96,21 @@ pub struct DiscoverOptions {
 }
 
 fn note(path: PathBuf, outcome: Outcome) -> FileReport {
-    FileReport { path, size: None, mtime: None, outcome }
+    FileReport {
+        path,
+        size: None,
+        mtime: None,
+        outcome,
+    }
 }
 
 /// Walk every root, sending files to `work` and skips/errors to `notes`.
-pub fn walk_roots(roots: &[PathBuf], opts: &DiscoverOptions, work: &SyncSender<PathBuf>, notes: &SyncSender<FileReport>) {
+pub fn walk_roots(
+    roots: &[PathBuf],
+    opts: &DiscoverOptions,
+    work: &SyncSender<PathBuf>,
+    notes: &SyncSender<FileReport>,
+) {
     let mut kept = Vec::new();
     for root in roots {
         if let Some(r) = check_root(root, opts) {
@@ -102,7 +119,9 @@ pub fn walk_roots(roots: &[PathBuf], opts: &DiscoverOptions, work: &SyncSender<P
             kept.push(root.clone());
         }
     }
-    let Some((first, rest)) = kept.split_first() else { return };
+    let Some((first, rest)) = kept.split_first() else {
+        return;
+    };
     let mut b = WalkBuilder::new(first);
     for r in rest {
         b.add(r);
@@ -127,19 +146,37 @@ pub fn walk_roots(roots: &[PathBuf], opts: &DiscoverOptions, work: &SyncSender<P
             };
             let path = entry.path();
             if entry.depth() > 0 && opts.excludes.matches_resolved(path, opts.follow_symlinks) {
-                let _ = notes.send(note(path.to_path_buf(), Outcome::Skipped(SkipReason::Excluded, "matches --exclude".into())));
+                let _ = notes.send(note(
+                    path.to_path_buf(),
+                    Outcome::Skipped(SkipReason::Excluded, "matches --exclude".into()),
+                ));
                 return WalkState::Skip;
             }
-            let Some(ft) = entry.file_type() else { return WalkState::Continue };
+            let Some(ft) = entry.file_type() else {
+                return WalkState::Continue;
+            };
             if ft.is_dir() {
                 return WalkState::Continue;
             }
             let sent = if ft.is_file() {
                 work.send(path.to_path_buf()).is_ok()
             } else if ft.is_symlink() {
-                notes.send(note(path.to_path_buf(), Outcome::Skipped(SkipReason::Symlink, "symlink not followed (--follow-symlinks)".into()))).is_ok()
+                notes
+                    .send(note(
+                        path.to_path_buf(),
+                        Outcome::Skipped(
+                            SkipReason::Symlink,
+                            "symlink not followed (--follow-symlinks)".into(),
+                        ),
+                    ))
+                    .is_ok()
             } else {
-                notes.send(note(path.to_path_buf(), Outcome::Skipped(SkipReason::Special, special_kind(&ft).into()))).is_ok()
+                notes
+                    .send(note(
+                        path.to_path_buf(),
+                        Outcome::Skipped(SkipReason::Special, special_kind(&ft).into()),
+                    ))
+                    .is_ok()
             };
             if sent {
                 WalkState::Continue
@@ -152,7 +189,12 @@ pub fn walk_roots(roots: &[PathBuf], opts: &DiscoverOptions, work: &SyncSender<P
 
 /// Read newline-separated paths from `list` (`-` for stdin) and feed them
 /// through the same checks as roots: directories are walked, files sent.
-pub fn walk_list(list: &Path, opts: &DiscoverOptions, work: &SyncSender<PathBuf>, notes: &SyncSender<FileReport>) -> io::Result<()> {
+pub fn walk_list(
+    list: &Path,
+    opts: &DiscoverOptions,
+    work: &SyncSender<PathBuf>,
+    notes: &SyncSender<FileReport>,
+) -> io::Result<()> {
     let reader: Box<dyn BufRead> = if list == Path::new("-") {
         Box::new(io::BufReader::new(io::stdin()))
     } else {
@@ -189,7 +231,10 @@ pub fn walk_list(list: &Path, opts: &DiscoverOptions, work: &SyncSender<PathBuf>
 /// missing, or special. `None` means go ahead.
 fn check_root(root: &Path, opts: &DiscoverOptions) -> Option<FileReport> {
     if opts.excludes.matches_resolved(root, opts.follow_symlinks) {
-        return Some(note(root.to_path_buf(), Outcome::Skipped(SkipReason::Excluded, "matches --exclude".into())));
+        return Some(note(
+            root.to_path_buf(),
+            Outcome::Skipped(SkipReason::Excluded, "matches --exclude".into()),
+        ));
     }
     let meta = match std::fs::symlink_metadata(root) {
         Ok(m) => m,
@@ -198,18 +243,30 @@ fn check_root(root: &Path, opts: &DiscoverOptions) -> Option<FileReport> {
     let ft = meta.file_type();
     if ft.is_symlink() {
         if !opts.follow_symlinks {
-            return Some(note(root.to_path_buf(), Outcome::Skipped(SkipReason::Symlink, "symlink not followed (--follow-symlinks)".into())));
+            return Some(note(
+                root.to_path_buf(),
+                Outcome::Skipped(
+                    SkipReason::Symlink,
+                    "symlink not followed (--follow-symlinks)".into(),
+                ),
+            ));
         }
         return match std::fs::metadata(root) {
             Ok(m) if m.is_file() || m.is_dir() => None,
-            Ok(m) => Some(note(root.to_path_buf(), Outcome::Skipped(SkipReason::Special, special_kind(&m.file_type()).into()))),
+            Ok(m) => Some(note(
+                root.to_path_buf(),
+                Outcome::Skipped(SkipReason::Special, special_kind(&m.file_type()).into()),
+            )),
             Err(e) => Some(note(root.to_path_buf(), Outcome::Error(e.to_string()))),
         };
     }
     if ft.is_file() || ft.is_dir() {
         None
     } else {
-        Some(note(root.to_path_buf(), Outcome::Skipped(SkipReason::Special, special_kind(&ft).into())))
+        Some(note(
+            root.to_path_buf(),
+            Outcome::Skipped(SkipReason::Special, special_kind(&ft).into()),
+        ))
     }
 }
 
@@ -240,7 +297,10 @@ fn walk_error_text(err: &ignore::Error) -> String {
     match err {
         ignore::Error::WithPath { err, .. } => walk_error_text(err),
         ignore::Error::WithDepth { err, .. } => walk_error_text(err),
-        ignore::Error::Loop { ancestor, .. } => format!("symlink loop back to {}", crate::report::sanitize::display(ancestor)),
+        ignore::Error::Loop { ancestor, .. } => format!(
+            "symlink loop back to {}",
+            crate::report::sanitize::display(ancestor)
+        ),
         other => other.to_string(),
     }
 }
@@ -251,7 +311,12 @@ mod tests {
 
     #[test]
     fn exclude_semantics() {
-        let e = Excludes::new(&["*.log".into(), "/srv/secret/**".into(), "node_modules".into()]).unwrap();
+        let e = Excludes::new(&[
+            "*.log".into(),
+            "/srv/secret/**".into(),
+            "node_modules".into(),
+        ])
+        .unwrap();
         assert!(e.matches(Path::new("/x/y/a.log")));
         assert!(e.matches(Path::new("/srv/secret/a/b.dll")));
         assert!(!e.matches(Path::new("/srv/secretive/b.dll")));

@@ -3,7 +3,8 @@
 //!
 //! The pipeline flows one way: [`discover`] walks paths, [`load`] reads a
 //! file's bytes once, [`analyze`] turns bytes into facts (pure; [`pe`] does
-//! the PE format, [`dotnet`] ECMA-335 metadata), [`scan`] runs these in parallel and streams
+//! the PE format, [`dotnet`] ECMA-335 metadata), [`rules`] runs YARA-X and
+//! [`score`] turns hits into a verdict, [`scan`] runs these in parallel and streams
 //! [`analyze::FileReport`]s to one consumer, and [`report`] prints them.
 //! [`cli`] is the command line; `main.rs` only calls it.
 #![deny(missing_docs)]
@@ -15,7 +16,9 @@ pub mod dotnet;
 pub mod load;
 pub mod pe;
 pub mod report;
+pub mod rules;
 pub mod scan;
+pub mod score;
 pub mod summary;
 
 pub use analyze::{analyze_bytes, Analysis, AnalyzeOptions, FileReport, Outcome};

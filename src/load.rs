@@ -128,7 +128,9 @@ pub fn load(path: &Path, opts: &LoadOptions) -> io::Result<Loaded> {
         let mut buf = Vec::with_capacity(size as usize);
         buf.extend_from_slice(&head);
         // `take` bounds the read even if the file grows meanwhile.
-        (&mut file).take(opts.max_filesize.saturating_sub(2)).read_to_end(&mut buf)?;
+        (&mut file)
+            .take(opts.max_filesize.saturating_sub(2))
+            .read_to_end(&mut buf)?;
         Data::Buf(buf)
     };
     Ok(Loaded::Pe { data, mtime })
@@ -152,7 +154,11 @@ mod tests {
     use super::*;
 
     fn opts() -> LoadOptions {
-        LoadOptions { max_filesize: 1 << 20, mmap_threshold: 1 << 30, follow_symlinks: false }
+        LoadOptions {
+            max_filesize: 1 << 20,
+            mmap_threshold: 1 << 30,
+            follow_symlinks: false,
+        }
     }
 
     #[test]
@@ -160,18 +166,32 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let txt = dir.path().join("a.txt");
         std::fs::write(&txt, b"hello").unwrap();
-        assert!(matches!(load(&txt, &opts()).unwrap(), Loaded::NotPe { size: 5 }));
+        assert!(matches!(
+            load(&txt, &opts()).unwrap(),
+            Loaded::NotPe { size: 5 }
+        ));
         let mz = dir.path().join("b.dll");
         std::fs::write(&mz, b"MZ rest").unwrap();
         match load(&mz, &opts()).unwrap() {
             Loaded::Pe { data, .. } => assert_eq!(&*data, b"MZ rest"),
             _ => panic!("expected bytes"),
         }
-        let small_cap = LoadOptions { max_filesize: 3, ..opts() };
-        assert!(matches!(load(&mz, &small_cap).unwrap(), Loaded::TooLarge { size: 7 }));
-        let mapped = LoadOptions { mmap_threshold: 1, ..opts() };
+        let small_cap = LoadOptions {
+            max_filesize: 3,
+            ..opts()
+        };
+        assert!(matches!(
+            load(&mz, &small_cap).unwrap(),
+            Loaded::TooLarge { size: 7 }
+        ));
+        let mapped = LoadOptions {
+            mmap_threshold: 1,
+            ..opts()
+        };
         match load(&mz, &mapped).unwrap() {
-            Loaded::Pe { data: Data::Map(m), .. } => assert_eq!(&m[..], b"MZ rest"),
+            Loaded::Pe {
+                data: Data::Map(m), ..
+            } => assert_eq!(&m[..], b"MZ rest"),
             _ => panic!("expected a map"),
         }
     }
@@ -182,11 +202,20 @@ mod tests {
         let fifo = dir.path().join("pipe");
         let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
-        assert!(matches!(load(&fifo, &opts()).unwrap(), Loaded::Special { kind: "fifo" }));
+        assert!(matches!(
+            load(&fifo, &opts()).unwrap(),
+            Loaded::Special { kind: "fifo" }
+        ));
         let link = dir.path().join("link");
         std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
         assert!(load(&link, &opts()).is_err(), "O_NOFOLLOW refuses the link");
-        let follow = LoadOptions { follow_symlinks: true, ..opts() };
-        assert!(matches!(load(&link, &follow).unwrap(), Loaded::Special { kind: "device" }));
+        let follow = LoadOptions {
+            follow_symlinks: true,
+            ..opts()
+        };
+        assert!(matches!(
+            load(&link, &follow).unwrap(),
+            Loaded::Special { kind: "device" }
+        ));
     }
 }

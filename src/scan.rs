@@ -6,15 +6,18 @@
 //! channel. Workers never print; the consumer is the only writer, so output
 //! never interleaves, and memory stays flat however many files there are.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::Arc;
 use std::time::Instant;
 
 use rayon::iter::{ParallelBridge, ParallelIterator};
 
-use crate::analyze::{analyze_guarded, AnalyzeOptions, FileReport, Outcome, SkipReason};
+use crate::analyze::{analyze_guarded, Analysis, AnalyzeOptions, FileReport, Outcome, SkipReason};
 use crate::discover::{self, DiscoverOptions};
 use crate::load::{self, LoadOptions, Loaded};
+use crate::pe::Role;
+use crate::rules::{RuleFacts, RuleSet};
 use crate::summary::Summary;
 
 /// Everything a sweep needs, validated once.
@@ -32,29 +35,87 @@ pub struct ScanConfig {
     pub load: LoadOptions,
     /// Analyze settings.
     pub analyze: AnalyzeOptions,
+    /// Compiled rules (none: structural sweep only).
+    pub rules: Option<Arc<RuleSet>>,
 }
 
 const CHANNEL_BOUND: usize = 1024;
 
-/// Load and analyse one path. Never panics on file content.
-pub fn process_path(path: PathBuf, load_opts: &LoadOptions, analyze_opts: &AnalyzeOptions) -> FileReport {
-    let mut r = FileReport { path, size: None, mtime: None, outcome: Outcome::NotPe };
+/// The globals the rules see for one analysed file.
+pub fn rule_facts<'a>(path: &'a Path, a: &Analysis) -> RuleFacts<'a> {
+    let has = |r: Role| a.roles.contains(&r);
+    let pe = a.pe.as_ref();
+    RuleFacts {
+        bools: [
+            ("iis_native_module", has(Role::NativeModule)),
+            ("iis_isapi_extension", has(Role::IsapiExtension)),
+            ("iis_isapi_filter", has(Role::IsapiFilter)),
+            ("iis_managed_module", has(Role::ManagedModule)),
+            ("iis_managed_handler", has(Role::ManagedHandler)),
+            ("iis_component", a.is_component()),
+            ("is_dotnet", pe.is_some_and(|p| p.clr_header.is_some())),
+            (
+                "is_signed",
+                pe.is_some_and(|p| p.certificate_table.is_some()),
+            ),
+        ],
+        file_name: path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_lowercase())
+            .unwrap_or_default(),
+        file_ext: crate::report::json::extension(path).unwrap_or_default(),
+        file_path: path.to_str().unwrap_or(""),
+    }
+}
+
+/// Match and score stages for one analysed file.
+pub fn judge(path: &Path, bytes: &[u8], a: &mut Analysis, rules: Option<&RuleSet>) {
+    if let (Some(rs), true) = (rules, a.pe.is_some()) {
+        match rs.scan(bytes, &rule_facts(path, a)) {
+            Ok(h) => a.rule_hits = h,
+            Err(e) => a.rules_error = Some(e),
+        }
+    }
+    a.verdict = crate::score::verdict(a.is_component(), &mut a.rule_hits);
+}
+
+/// Load, analyse, match and score one path. Never panics on file content.
+pub fn process_path(
+    path: PathBuf,
+    load_opts: &LoadOptions,
+    analyze_opts: &AnalyzeOptions,
+    rules: Option<&RuleSet>,
+) -> FileReport {
+    let mut r = FileReport {
+        path,
+        size: None,
+        mtime: None,
+        outcome: Outcome::NotPe,
+    };
     match load::load(&r.path, load_opts) {
         Err(e) => r.outcome = Outcome::Error(e.to_string()),
         Ok(Loaded::NotPe { size }) => r.size = Some(size),
-        Ok(Loaded::Special { kind }) => r.outcome = Outcome::Skipped(SkipReason::Special, kind.into()),
+        Ok(Loaded::Special { kind }) => {
+            r.outcome = Outcome::Skipped(SkipReason::Special, kind.into())
+        }
         Ok(Loaded::TooLarge { size }) => {
             r.size = Some(size);
             r.outcome = Outcome::Skipped(
                 SkipReason::TooLarge,
-                format!("{size} bytes is over --max-filesize ({} bytes)", load_opts.max_filesize),
+                format!(
+                    "{size} bytes is over --max-filesize ({} bytes)",
+                    load_opts.max_filesize
+                ),
             );
         }
         Ok(Loaded::Pe { data, mtime }) => {
             r.size = Some(data.len() as u64);
             r.mtime = mtime;
             r.outcome = match analyze_guarded(&data, analyze_opts) {
-                Ok(a) => Outcome::Analyzed(Box::new(a)),
+                Ok(mut a) => {
+                    judge(&r.path, &data, &mut a, rules);
+                    Outcome::Analyzed(Box::new(a))
+                }
                 Err(e) => Outcome::Error(e),
             };
         }
@@ -64,7 +125,10 @@ pub fn process_path(path: PathBuf, load_opts: &LoadOptions, analyze_opts: &Analy
 
 /// Run a sweep, calling `consume` on this thread for every report as it is
 /// ready. Returns the summary (also fed every report).
-pub fn run(cfg: &ScanConfig, mut consume: impl FnMut(&FileReport, &Summary)) -> std::io::Result<Summary> {
+pub fn run(
+    cfg: &ScanConfig,
+    mut consume: impl FnMut(&FileReport, &Summary),
+) -> std::io::Result<Summary> {
     let start = Instant::now();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.threads.max(1))
@@ -80,11 +144,20 @@ pub fn run(cfg: &ScanConfig, mut consume: impl FnMut(&FileReport, &Summary)) -> 
         let results = out_tx;
         let load_opts = cfg.load;
         let analyze_opts = cfg.analyze;
+        let rules = cfg.rules.clone();
         s.spawn(move || {
             pool.install(|| {
-                work_rx.into_iter().par_bridge().for_each_with(results, |tx, path| {
-                    let _ = tx.send(process_path(path, &load_opts, &analyze_opts));
-                });
+                work_rx
+                    .into_iter()
+                    .par_bridge()
+                    .for_each_with(results, |tx, path| {
+                        let _ = tx.send(process_path(
+                            path,
+                            &load_opts,
+                            &analyze_opts,
+                            rules.as_deref(),
+                        ));
+                    });
             })
         });
         for report in out_rx {
@@ -97,7 +170,11 @@ pub fn run(cfg: &ScanConfig, mut consume: impl FnMut(&FileReport, &Summary)) -> 
     list_error.map(|_| summary)
 }
 
-fn discover_all(cfg: &ScanConfig, work: &SyncSender<PathBuf>, notes: &SyncSender<FileReport>) -> std::io::Result<()> {
+fn discover_all(
+    cfg: &ScanConfig,
+    work: &SyncSender<PathBuf>,
+    notes: &SyncSender<FileReport>,
+) -> std::io::Result<()> {
     discover::walk_roots(&cfg.roots, &cfg.discover, work, notes);
     if let Some(list) = &cfg.files_from {
         discover::walk_list(list, &cfg.discover, work, notes)?;

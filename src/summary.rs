@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::analyze::{FileReport, Outcome, SkipReason};
 use crate::pe::Role;
+use crate::score::Level;
 
 /// Totals of a sweep.
 #[derive(Debug, Clone, Default)]
@@ -29,6 +30,12 @@ pub struct Summary {
     pub near_misses: u64,
     /// PE files parsed only in part.
     pub partial: u64,
+    /// Analysed files by verdict level.
+    pub by_level: BTreeMap<Level, u64>,
+    /// Highest level seen.
+    pub max_level: Level,
+    /// Files whose rule scan failed (timeout, error).
+    pub rules_errors: u64,
     /// Skipped entries by reason.
     pub skipped: BTreeMap<SkipReason, u64>,
     /// Per-path errors.
@@ -64,7 +71,9 @@ impl Summary {
                         if !pe.errors.is_empty() {
                             self.partial += 1;
                         }
-                        if !pe.export_roles.incomplete.is_empty() || !pe.export_roles.decorated.is_empty() {
+                        if !pe.export_roles.incomplete.is_empty()
+                            || !pe.export_roles.decorated.is_empty()
+                        {
                             self.near_misses += 1;
                         }
                     }
@@ -72,6 +81,11 @@ impl Summary {
                 }
                 if a.is_component() {
                     self.components += 1;
+                }
+                *self.by_level.entry(a.verdict.level).or_default() += 1;
+                self.max_level = self.max_level.max(a.verdict.level);
+                if a.rules_error.is_some() {
+                    self.rules_errors += 1;
                 }
                 for role in &a.roles {
                     *self.by_role.entry(*role).or_default() += 1;
@@ -83,7 +97,13 @@ impl Summary {
     /// The summary as its JSON document (see README "JSON output").
     pub fn to_json(&self) -> SummaryJson {
         let secs = self.elapsed.as_secs_f64();
-        let rate = |n: f64| if secs > 0.0 { (n / secs * 10.0).round() / 10.0 } else { 0.0 };
+        let rate = |n: f64| {
+            if secs > 0.0 {
+                (n / secs * 10.0).round() / 10.0
+            } else {
+                0.0
+            }
+        };
         SummaryJson {
             files_seen: self.files_seen,
             pe_files: self.pe_files,
@@ -93,6 +113,14 @@ impl Summary {
             components: self.components,
             components_by_role: self.by_role.iter().map(|(r, n)| (r.as_str(), *n)).collect(),
             near_misses: self.near_misses,
+            levels: self
+                .by_level
+                .iter()
+                .filter(|(l, _)| **l != Level::None)
+                .map(|(l, n)| (l.as_str(), *n))
+                .collect(),
+            max_level: self.max_level.as_str(),
+            rules_errors: self.rules_errors,
             skipped: self.skipped.iter().map(|(r, n)| (r.as_str(), *n)).collect(),
             errors: self.errors,
             bytes_read: self.bytes_read,
@@ -122,6 +150,12 @@ pub struct SummaryJson {
     pub components_by_role: BTreeMap<&'static str, u64>,
     /// Files with incomplete or decorated IIS export sets.
     pub near_misses: u64,
+    /// Analysed files by level (`none` left out).
+    pub levels: BTreeMap<&'static str, u64>,
+    /// Highest level reached.
+    pub max_level: &'static str,
+    /// Files whose rule scan failed.
+    pub rules_errors: u64,
     /// Skipped by reason.
     pub skipped: BTreeMap<&'static str, u64>,
     /// Per-path errors.

@@ -13,7 +13,10 @@ fn root() -> PathBuf {
 }
 
 fn iisweep(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iisweep")).args(args).output().expect("run iisweep")
+    Command::new(env!("CARGO_BIN_EXE_iisweep"))
+        .args(args)
+        .output()
+        .expect("run iisweep")
 }
 
 fn ndjson(out: &Output) -> Vec<Value> {
@@ -29,8 +32,11 @@ fn manifest() -> BTreeMap<String, Value> {
     let mut all = BTreeMap::new();
     for sub in ["native", "malformed", "dotnet", "families"] {
         let p = root().join(sub).join("manifest.json");
-        let Ok(text) = std::fs::read_to_string(&p) else { continue };
-        let m: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        let Ok(text) = std::fs::read_to_string(&p) else {
+            continue;
+        };
+        let m: Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
         for s in m["samples"].as_array().unwrap() {
             all.insert(s["path"].as_str().unwrap().to_string(), s.clone());
         }
@@ -40,7 +46,9 @@ fn manifest() -> BTreeMap<String, Value> {
 }
 
 fn strings(v: &Value) -> BTreeSet<String> {
-    v.as_array().map(|a| a.iter().map(|x| x.as_str().unwrap().to_string()).collect()).unwrap_or_default()
+    v.as_array()
+        .map(|a| a.iter().map(|x| x.as_str().unwrap().to_string()).collect())
+        .unwrap_or_default()
 }
 
 /// Roles a manifest entry expects that this build can decide.
@@ -50,14 +58,24 @@ fn expected_roles(entry: &Value) -> BTreeSet<String> {
 
 #[test]
 fn every_manifest_entry_matches() {
-    let out = iisweep(&["scan", "--format", "ndjson", "--report-all", root().to_str().unwrap()]);
+    let out = iisweep(&[
+        "scan",
+        "--format",
+        "ndjson",
+        "--report-all",
+        root().to_str().unwrap(),
+    ]);
     let records = ndjson(&out);
     let by_path: BTreeMap<String, &Value> = records
         .iter()
         .filter(|r| r["record"] == "file")
         .map(|r| {
             let p = r["file"]["path"].as_str().unwrap();
-            let rel = Path::new(p).strip_prefix(root()).unwrap().to_string_lossy().into_owned();
+            let rel = Path::new(p)
+                .strip_prefix(root())
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
             (rel, r)
         })
         .collect();
@@ -84,8 +102,16 @@ fn every_manifest_entry_matches() {
         }
         let checks = [
             ("roles", expected_roles(&entry), strings(&i["roles"])),
-            ("incomplete_roles", strings(&entry["incomplete_roles"]), strings(&i["incomplete_roles"])),
-            ("decorated_roles", strings(&entry["decorated_roles"]), strings(&i["decorated_roles"])),
+            (
+                "incomplete_roles",
+                strings(&entry["incomplete_roles"]),
+                strings(&i["incomplete_roles"]),
+            ),
+            (
+                "decorated_roles",
+                strings(&entry["decorated_roles"]),
+                strings(&i["decorated_roles"]),
+            ),
         ];
         for (what, want, got) in checks {
             if want != got {
@@ -105,25 +131,60 @@ fn every_manifest_entry_matches() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn exit_codes() {
     // Components present: bit 1.
-    let out = iisweep(&["scan", "-q", root().join("native/x64/module.dll").to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = iisweep(&[
+        "scan",
+        "-q",
+        root().join("native/x64/module.dll").to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // Nothing found: 0.
-    let out = iisweep(&["scan", "-q", root().join("native/x64/benign.dll").to_str().unwrap()]);
+    let out = iisweep(&[
+        "scan",
+        "-q",
+        root().join("native/x64/benign.dll").to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(0));
     // A missing path is a per-file error: bit 4, and the sweep still reports the rest.
-    let out = iisweep(&["scan", "--format", "ndjson", "/nonexistent/iisweep-test", root().join("native/x64/module.dll").to_str().unwrap()]);
+    let out = iisweep(&[
+        "scan",
+        "--format",
+        "ndjson",
+        "/nonexistent/iisweep-test",
+        root().join("native/x64/module.dll").to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(5));
     assert!(String::from_utf8_lossy(&out.stderr).contains("iisweep: /nonexistent/iisweep-test: "));
     // Bad usage: 2.
-    assert_eq!(iisweep(&["scan", "--threads", "0", "."]).status.code(), Some(2));
-    assert_eq!(iisweep(&["scan", "--max-filesize", "12Q", "."]).status.code(), Some(2));
-    assert_eq!(iisweep(&["scan", "--exclude", "[", "."]).status.code(), Some(2));
+    assert_eq!(
+        iisweep(&["scan", "--threads", "0", "."]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        iisweep(&["scan", "--max-filesize", "12Q", "."])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        iisweep(&["scan", "--exclude", "[", "."]).status.code(),
+        Some(2)
+    );
 }
 
 #[test]
@@ -140,7 +201,10 @@ fn every_format_reports_the_same_components() {
         .map(|r| r["file"]["path"].as_str().unwrap().to_string())
         .collect();
     nd_components.sort();
-    assert_eq!(summary["summary"]["components"].as_u64().unwrap() as usize, nd_components.len());
+    assert_eq!(
+        summary["summary"]["components"].as_u64().unwrap() as usize,
+        nd_components.len()
+    );
     assert!(nd_components.len() >= 10);
 
     let out = iisweep(&["scan", "--format", "json", d]);
@@ -148,7 +212,10 @@ fn every_format_reports_the_same_components() {
     assert_eq!(doc["tool"]["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(doc["settings"]["max_filesize"], 64 << 20);
     let files = doc["files"].as_array().unwrap();
-    let paths: Vec<&str> = files.iter().map(|f| f["file"]["path"].as_str().unwrap()).collect();
+    let paths: Vec<&str> = files
+        .iter()
+        .map(|f| f["file"]["path"].as_str().unwrap())
+        .collect();
     let mut sorted = paths.clone();
     sorted.sort();
     assert_eq!(paths, sorted, "json files are sorted by path");
@@ -158,17 +225,27 @@ fn every_format_reports_the_same_components() {
         .map(|r| r["file"]["path"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(json_components, nd_components);
-    assert_eq!(doc["summary"], summary["summary"].clone().as_object().map(|o| {
-        // elapsed and rates differ between runs; compare counts only
-        let mut o = o.clone();
-        for k in ["elapsed_secs", "files_per_sec", "mib_per_sec"] {
-            o.insert(k.into(), doc["summary"][k].clone());
-        }
-        Value::Object(o)
-    }).unwrap());
+    assert_eq!(
+        doc["summary"],
+        summary["summary"]
+            .clone()
+            .as_object()
+            .map(|o| {
+                // elapsed and rates differ between runs; compare counts only
+                let mut o = o.clone();
+                for k in ["elapsed_secs", "files_per_sec", "mib_per_sec"] {
+                    o.insert(k.into(), doc["summary"][k].clone());
+                }
+                Value::Object(o)
+            })
+            .unwrap()
+    );
 
     let table = String::from_utf8(iisweep(&["scan", "--format", "table", d]).stdout).unwrap();
-    assert!(table.starts_with("IIS components ("), "components come first:\n{table}");
+    assert!(
+        table.starts_with("IIS components ("),
+        "components come first:\n{table}"
+    );
     for p in &nd_components {
         assert!(table.contains(p.as_str()), "table lacks {p}");
     }
@@ -180,7 +257,12 @@ fn every_format_reports_the_same_components() {
 
 #[test]
 fn ecs_fields_of_a_rich_sample() {
-    let out = iisweep(&["scan", "--format", "ndjson", root().join("native/x64/rich.dll").to_str().unwrap()]);
+    let out = iisweep(&[
+        "scan",
+        "--format",
+        "ndjson",
+        root().join("native/x64/rich.dll").to_str().unwrap(),
+    ]);
     let r = &ndjson(&out)[0];
     let f = &r["file"];
     assert_eq!(f["name"], "rich.dll");
@@ -191,13 +273,30 @@ fn ecs_fields_of_a_rich_sample() {
     assert_eq!(f["pe"]["imphash"].as_str().unwrap().len(), 32);
     assert_eq!(f["code_signature"]["exists"], false);
     let pe = &r["iisweep"]["pe"];
-    assert_eq!(pe["pdb_path"], "C:\\build\\IISRich\\x64\\Release\\richmod.pdb");
+    assert_eq!(
+        pe["pdb_path"],
+        "C:\\build\\IISRich\\x64\\Release\\richmod.pdb"
+    );
     assert_eq!(pe["delay_imports"][0]["dll"], "version.dll");
     assert_eq!(pe["overlay"]["size"], 512);
     assert_eq!(pe["format"], "PE32+");
-    assert!(pe["sections"].as_array().unwrap().iter().all(|s| s["entropy"].is_number()), "components get entropy");
+    assert!(
+        pe["sections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["entropy"].is_number()),
+        "components get entropy"
+    );
     // Ordinal-only exports are listed.
-    let out = iisweep(&["inspect", "--json", root().join("native/x64/ordinal_mixed.dll").to_str().unwrap()]);
+    let out = iisweep(&[
+        "inspect",
+        "--json",
+        root()
+            .join("native/x64/ordinal_mixed.dll")
+            .to_str()
+            .unwrap(),
+    ]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let ex = v["iisweep"]["pe"]["exports"]["exports"].as_array().unwrap();
     assert!(ex.iter().any(|e| e["name"].is_null() && e["ordinal"] == 10));
@@ -205,12 +304,21 @@ fn ecs_fields_of_a_rich_sample() {
 
 #[test]
 fn inspect_explains_a_file() {
-    let out = iisweep(&["inspect", root().join("native/x64/proxy.dll").to_str().unwrap()]);
+    let out = iisweep(&[
+        "inspect",
+        root().join("native/x64/proxy.dll").to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("IIS roles   native_module"));
     assert!(text.contains("forwarded to realmod.RegisterModule"));
-    let out = iisweep(&["inspect", root().join("malformed/export_name_newline_esc_x64_module.dll").to_str().unwrap()]);
+    let out = iisweep(&[
+        "inspect",
+        root()
+            .join("malformed/export_name_newline_esc_x64_module.dll")
+            .to_str()
+            .unwrap(),
+    ]);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(!text.contains('\x1b'), "escape bytes reach the terminal");
     assert!(text.contains("\\x1b"));

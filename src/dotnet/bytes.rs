@@ -66,7 +66,10 @@ mod tests {
     fn compressed_forms() {
         assert_eq!(compressed_u32(&[0x03], 0), Some((3, 1)));
         assert_eq!(compressed_u32(&[0x80, 0x80], 0), Some((0x80, 2)));
-        assert_eq!(compressed_u32(&[0xC0, 0x00, 0x40, 0x00], 0), Some((0x4000, 4)));
+        assert_eq!(
+            compressed_u32(&[0xC0, 0x00, 0x40, 0x00], 0),
+            Some((0x4000, 4))
+        );
         assert_eq!(compressed_u32(&[0xC0, 0x00], 0), None);
         assert_eq!(compressed_u32(&[0xFF], 0), None);
         assert_eq!(u32_at(&[1, 2, 3], 0), None);

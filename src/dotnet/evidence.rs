@@ -22,12 +22,21 @@ const IIS_INTERFACES: &[(&str, &str)] = &[
 ];
 
 fn role_of(kind: &str) -> &'static str {
-    if kind == "module" { "managed_module" } else { "managed_handler" }
+    if kind == "module" {
+        "managed_module"
+    } else {
+        "managed_handler"
+    }
 }
 
 /// Interfaces of TypeDef `i` (0-based), including those inherited by
 /// locally-defined interfaces, as (full name) strings. Cycle-safe.
-fn interface_closure(i: usize, ifaces: &[Vec<(usize, u32)>], names: &[String], typeref: &dyn Fn(u32) -> String) -> Vec<String> {
+fn interface_closure(
+    i: usize,
+    ifaces: &[Vec<(usize, u32)>],
+    names: &[String],
+    typeref: &dyn Fn(u32) -> String,
+) -> Vec<String> {
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
     let mut stack: Vec<((usize, u32), usize)> = ifaces[i].iter().map(|&x| (x, 0)).collect();
@@ -56,23 +65,52 @@ fn interface_closure(i: usize, ifaces: &[Vec<(usize, u32)>], names: &[String], t
 }
 
 /// Finds IIS components among the TypeDefs.
-pub(crate) fn components(info: &mut DotnetInfo, extends: &[Option<(usize, u32)>], ifaces: &[Vec<(usize, u32)>], errs: &mut Errors) {
+pub(crate) fn components(
+    info: &mut DotnetInfo,
+    extends: &[Option<(usize, u32)>],
+    ifaces: &[Vec<(usize, u32)>],
+    errs: &mut Errors,
+) {
     // IIS casts a registered type to the interfaces of the real System.Web
     // assembly. An interface only counts when it resolves there: a TypeRef
     // scoped to AssemblyRef "System.Web", or a TypeDef of System.Web itself.
     // A type implementing a home-made `System.Web.IHttpModule` would never load.
-    let is_system_web = info.assembly.as_ref().is_some_and(|a| a.name.eq_ignore_ascii_case("System.Web"));
-    let names: Vec<String> =
-        info.type_defs.iter().map(|t| if is_system_web { t.full_name.clone() } else { String::new() }).collect();
+    let is_system_web = info
+        .assembly
+        .as_ref()
+        .is_some_and(|a| a.name.eq_ignore_ascii_case("System.Web"));
+    let names: Vec<String> = info
+        .type_defs
+        .iter()
+        .map(|t| {
+            if is_system_web {
+                t.full_name.clone()
+            } else {
+                String::new()
+            }
+        })
+        .collect();
     let typeref_names: Vec<String> = info
         .type_refs
         .iter()
         .map(|t| {
-            let scoped = t.scope_assembly.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("System.Web"));
-            if scoped { t.full_name.clone() } else { String::new() }
+            let scoped = t
+                .scope_assembly
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case("System.Web"));
+            if scoped {
+                t.full_name.clone()
+            } else {
+                String::new()
+            }
         })
         .collect();
-    let typeref = |r: u32| typeref_names.get((r as usize).wrapping_sub(1)).cloned().unwrap_or_default();
+    let typeref = |r: u32| {
+        typeref_names
+            .get((r as usize).wrapping_sub(1))
+            .cloned()
+            .unwrap_or_default()
+    };
     // IIS kinds each TypeDef declares itself (own interfaces and their local
     // ancestors), computed once so the extends walk below stays linear.
     let own: Vec<Vec<&'static str>> = (0..info.type_defs.len().min(ifaces.len()))
@@ -120,7 +158,12 @@ pub(crate) fn components(info: &mut DotnetInfo, extends: &[Option<(usize, u32)>]
                         break;
                     }
                     seen.push(next);
-                    chain.push(info.type_defs.get(next).map(|t| t.full_name.clone()).unwrap_or_default());
+                    chain.push(
+                        info.type_defs
+                            .get(next)
+                            .map(|t| t.full_name.clone())
+                            .unwrap_or_default(),
+                    );
                     cur = next;
                 }
                 _ => break,
@@ -134,16 +177,46 @@ pub(crate) fn components(info: &mut DotnetInfo, extends: &[Option<(usize, u32)>]
                     roles.push(r);
                 }
             }
-            info.components.push(Component { type_name: td.full_name.clone(), kinds, roles, base_chain });
+            info.components.push(Component {
+                type_name: td.full_name.clone(),
+                kinds,
+                roles,
+                base_chain,
+            });
         }
     }
 }
 
 /// Windows system DLLs whose P/Invoke use is worth flagging.
 const SYSTEM_DLLS: &[&str] = &[
-    "kernel32", "kernelbase", "ntdll", "advapi32", "user32", "ws2_32", "wininet", "winhttp", "crypt32",
-    "bcrypt", "ncrypt", "secur32", "psapi", "dbghelp", "shell32", "ole32", "oleaut32", "msvcrt", "netapi32",
-    "iphlpapi", "urlmon", "wtsapi32", "userenv", "rpcrt4", "dnsapi", "mpr", "samlib", "wldap32",
+    "kernel32",
+    "kernelbase",
+    "ntdll",
+    "advapi32",
+    "user32",
+    "ws2_32",
+    "wininet",
+    "winhttp",
+    "crypt32",
+    "bcrypt",
+    "ncrypt",
+    "secur32",
+    "psapi",
+    "dbghelp",
+    "shell32",
+    "ole32",
+    "oleaut32",
+    "msvcrt",
+    "netapi32",
+    "iphlpapi",
+    "urlmon",
+    "wtsapi32",
+    "userenv",
+    "rpcrt4",
+    "dnsapi",
+    "mpr",
+    "samlib",
+    "wldap32",
 ];
 
 /// True for a Windows system DLL name (case-insensitive, `.dll` optional).
@@ -157,17 +230,33 @@ pub(crate) fn is_system_dll(module: &str) -> bool {
 fn capability(class: &str, member: &str) -> Option<&'static str> {
     let class = class.split('<').next().unwrap_or(class);
     Some(match (class, member) {
-        ("System.Diagnostics.Process", "Start") | ("System.Diagnostics.ProcessStartInfo", _) => "process_creation",
-        ("System.Reflection.Assembly", "Load" | "LoadFrom" | "LoadFile" | "UnsafeLoadFrom" | "LoadWithPartialName")
+        ("System.Diagnostics.Process", "Start") | ("System.Diagnostics.ProcessStartInfo", _) => {
+            "process_creation"
+        }
+        (
+            "System.Reflection.Assembly",
+            "Load" | "LoadFrom" | "LoadFile" | "UnsafeLoadFrom" | "LoadWithPartialName",
+        )
         | ("System.AppDomain", "Load" | "ExecuteAssembly")
         | ("System.Activator", "CreateInstance")
         | ("System.Reflection.MethodInfo" | "System.Reflection.MethodBase", "Invoke")
         | ("System.Type", "InvokeMember") => "assembly_loading",
         ("System.Convert", "FromBase64String" | "ToBase64String")
-        | ("System.IO.Compression.GZipStream" | "System.IO.Compression.DeflateStream", _) => "base64_compression",
-        ("System.Net.WebClient" | "System.Net.HttpWebRequest" | "System.Net.WebRequest" | "System.Net.Http.HttpClient", _)
+        | ("System.IO.Compression.GZipStream" | "System.IO.Compression.DeflateStream", _) => {
+            "base64_compression"
+        }
+        (
+            "System.Net.WebClient"
+            | "System.Net.HttpWebRequest"
+            | "System.Net.WebRequest"
+            | "System.Net.Http.HttpClient",
+            _,
+        )
         | ("System.Net.Sockets.Socket" | "System.Net.Sockets.TcpClient", _) => "network",
-        ("System.IO.File", "WriteAllBytes" | "WriteAllText" | "AppendAllText" | "WriteAllLines" | "AppendAllLines")
+        (
+            "System.IO.File",
+            "WriteAllBytes" | "WriteAllText" | "AppendAllText" | "WriteAllLines" | "AppendAllLines",
+        )
         | ("System.IO.FileStream" | "System.IO.StreamWriter", ".ctor") => "file_write",
         (c, _) if c.starts_with("System.Security.Cryptography.") => "cryptography",
         (c, _) if c.starts_with("Microsoft.Win32.Registry") => "registry",
@@ -184,16 +273,27 @@ fn add_evidence(info: &mut DotnetInfo, cap: &str, ev: String) {
 
 /// HTTP event subscriptions and capability evidence from MemberRef / ImplMap.
 pub(crate) fn member_evidence(info: &mut DotnetInfo) {
-    let refs: Vec<(String, String)> = info.member_refs.iter().map(|m| (m.class.clone(), m.name.clone())).collect();
+    let refs: Vec<(String, String)> = info
+        .member_refs
+        .iter()
+        .map(|m| (m.class.clone(), m.name.clone()))
+        .collect();
     for (class, name) in refs {
-        if class == "System.Web.HttpApplication" && name.starts_with("add_") && !info.http_events.contains(&name) {
+        if class == "System.Web.HttpApplication"
+            && name.starts_with("add_")
+            && !info.http_events.contains(&name)
+        {
             info.http_events.push(name.clone());
         }
         if let Some(cap) = capability(&class, &name) {
             add_evidence(info, cap, format!("{class}::{name}"));
         }
     }
-    let pinv: Vec<String> = info.pinvokes.iter().map(|p| format!("{}!{}", p.module, p.import_name)).collect();
+    let pinv: Vec<String> = info
+        .pinvokes
+        .iter()
+        .map(|p| format!("{}!{}", p.module, p.import_name))
+        .collect();
     for p in pinv {
         add_evidence(info, "pinvoke", p);
     }
@@ -216,7 +316,8 @@ pub(crate) fn string_reasons(s: &str) -> Vec<String> {
         b[i].is_ascii_alphabetic()
             && b[i + 1] == b':'
             && b[i + 2] == b'\\'
-            && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'\\' || b[i - 1] == b'_'))
+            && (i == 0
+                || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'\\' || b[i - 1] == b'_'))
     });
     if drive || lower.contains("\\windows\\temp") {
         r.push("windows_path");
@@ -224,7 +325,9 @@ pub(crate) fn string_reasons(s: &str) -> Vec<String> {
     let header = s.len() > 2
         && s.len() <= 64
         && (s.starts_with("X-") || s.starts_with("x-"))
-        && s[2..].chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        && s[2..]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if header {
         r.push("http_header");
     }
@@ -281,8 +384,14 @@ mod tests {
         assert!(string_reasons("path=d:\\inetpub").contains(&"windows_path".to_string()));
         assert!(is_system_dll("KERNEL32.dll"));
         assert!(!is_system_dll("mylib"));
-        assert_eq!(capability("System.Diagnostics.Process", "Start"), Some("process_creation"));
-        assert_eq!(capability("System.Security.Cryptography.Aes", "Create"), Some("cryptography"));
+        assert_eq!(
+            capability("System.Diagnostics.Process", "Start"),
+            Some("process_creation")
+        );
+        assert_eq!(
+            capability("System.Security.Cryptography.Aes", "Create"),
+            Some("cryptography")
+        );
         assert_eq!(capability("System.String", "Concat"), None);
     }
 }

@@ -44,9 +44,10 @@ impl<'a> Heap<'a> {
         let window = &rest[..rest.len().min(MAX_STRING_LEN + 1)];
         match window.iter().position(|&b| b == 0) {
             Some(n) => Ok(String::from_utf8_lossy(&window[..n]).into_owned()),
-            None if window.len() > MAX_STRING_LEN => {
-                Err(self.bad(idx, &format!("string longer than MAX_STRING_LEN ({MAX_STRING_LEN})")))
-            }
+            None if window.len() > MAX_STRING_LEN => Err(self.bad(
+                idx,
+                &format!("string longer than MAX_STRING_LEN ({MAX_STRING_LEN})"),
+            )),
             None => Err(self.bad(idx, "string not NUL-terminated before end of heap")),
         }
     }
@@ -64,7 +65,10 @@ impl<'a> Heap<'a> {
             return Err(self.bad(idx, "has an invalid or truncated length prefix"));
         };
         let from = start + n;
-        match from.checked_add(len as usize).and_then(|end| self.data.get(from..end)) {
+        match from
+            .checked_add(len as usize)
+            .and_then(|end| self.data.get(from..end))
+        {
             Some(b) => Ok(b),
             None => Err(self.bad(idx, &format!("blob of {len} bytes runs past end of heap"))),
         }
@@ -112,16 +116,33 @@ pub(crate) fn walk_user_strings(
     let mut count = 0usize;
     while pos < d.len() {
         if count >= max_count {
-            return (count, Some(format!("#US heap at 0x{:x}: more than {max_count} user strings; rest not read", us.file_off)));
+            return (
+                count,
+                Some(format!(
+                    "#US heap at 0x{:x}: more than {max_count} user strings; rest not read",
+                    us.file_off
+                )),
+            );
         }
         let Some((len, n)) = compressed_u32(d, pos) else {
-            return (count, Some(format!("#US heap at 0x{:x}: invalid length prefix at 0x{:x}", us.file_off, us.file_off + pos)));
+            return (
+                count,
+                Some(format!(
+                    "#US heap at 0x{:x}: invalid length prefix at 0x{:x}",
+                    us.file_off,
+                    us.file_off + pos
+                )),
+            );
         };
         let from = pos + n;
         let Some(body) = from.checked_add(len as usize).and_then(|e| d.get(from..e)) else {
             return (
                 count,
-                Some(format!("#US heap at 0x{:x}: user string at 0x{:x} ({len} bytes) runs past end of heap", us.file_off, us.file_off + pos)),
+                Some(format!(
+                    "#US heap at 0x{:x}: user string at 0x{:x} ({len} bytes) runs past end of heap",
+                    us.file_off,
+                    us.file_off + pos
+                )),
             );
         };
         pos = from + len as usize;
@@ -133,7 +154,9 @@ pub(crate) fn walk_user_strings(
             .chunks_exact(2)
             .take(max_chars)
             .map(|c| u16::from_le_bytes([c[0], c[1]]));
-        f(char::decode_utf16(units).map(|r| r.unwrap_or('\u{FFFD}')).collect());
+        f(char::decode_utf16(units)
+            .map(|r| r.unwrap_or('\u{FFFD}'))
+            .collect());
     }
     (count, None)
 }

@@ -298,7 +298,10 @@ pub(crate) struct Errors {
 
 impl Errors {
     fn new() -> Self {
-        Errors { list: Vec::new(), dropped: 0 }
+        Errors {
+            list: Vec::new(),
+            dropped: 0,
+        }
     }
 
     /// Records one problem (kept while under [`MAX_ERRORS`]).
@@ -312,7 +315,10 @@ impl Errors {
 
     fn finish(mut self) -> Vec<String> {
         if self.dropped > 0 {
-            self.list.push(format!("{} further errors not shown (MAX_ERRORS)", self.dropped));
+            self.list.push(format!(
+                "{} further errors not shown (MAX_ERRORS)",
+                self.dropped
+            ));
         }
         self.list
     }
@@ -323,7 +329,8 @@ fn rva_to_offset(rva: u32, sections: &[SectionMap]) -> Option<usize> {
     sections.iter().find_map(|s| {
         let delta = rva.checked_sub(s.virtual_address)?;
         let span = s.virtual_size.max(s.size_of_raw_data);
-        (delta < span && delta < s.size_of_raw_data).then(|| s.pointer_to_raw_data as usize + delta as usize)
+        (delta < span && delta < s.size_of_raw_data)
+            .then(|| s.pointer_to_raw_data as usize + delta as usize)
     })
 }
 
@@ -351,23 +358,41 @@ struct Streams<'a> {
     blob: Heap<'a>,
 }
 
-fn parse_into(info: &mut DotnetInfo, errs: &mut Errors, file: &[u8], clr_rva: u32, clr_size: u32, sections: &[SectionMap]) {
+fn parse_into(
+    info: &mut DotnetInfo,
+    errs: &mut Errors,
+    file: &[u8],
+    clr_rva: u32,
+    clr_size: u32,
+    sections: &[SectionMap],
+) {
     // IMAGE_COR20_HEADER
     let Some(cor) = rva_to_offset(clr_rva, sections) else {
-        errs.push(format!("IMAGE_COR20_HEADER at RVA 0x{clr_rva:x}: not inside any section's raw data"));
+        errs.push(format!(
+            "IMAGE_COR20_HEADER at RVA 0x{clr_rva:x}: not inside any section's raw data"
+        ));
         return;
     };
     if clr_size < COR20_SIZE {
-        errs.push(format!("IMAGE_COR20_HEADER at 0x{cor:x}: directory size {clr_size} is below {COR20_SIZE}"));
+        errs.push(format!(
+            "IMAGE_COR20_HEADER at 0x{cor:x}: directory size {clr_size} is below {COR20_SIZE}"
+        ));
     }
     let field = |o: usize| u32_at(file, cor.checked_add(o)?);
-    let (Some(cb), Some(md_rva), Some(md_size), Some(flags)) = (field(0), field(8), field(12), field(16)) else {
-        errs.push(format!("IMAGE_COR20_HEADER at 0x{cor:x}: truncated by end of file (0x{:x})", file.len()));
+    let (Some(cb), Some(md_rva), Some(md_size), Some(flags)) =
+        (field(0), field(8), field(12), field(16))
+    else {
+        errs.push(format!(
+            "IMAGE_COR20_HEADER at 0x{cor:x}: truncated by end of file (0x{:x})",
+            file.len()
+        ));
         return;
     };
     info.has_cor20_header = true;
     if cb < COR20_SIZE {
-        errs.push(format!("IMAGE_COR20_HEADER at 0x{cor:x}: cb {cb} is below {COR20_SIZE}"));
+        errs.push(format!(
+            "IMAGE_COR20_HEADER at 0x{cor:x}: cb {cb} is below {COR20_SIZE}"
+        ));
     }
     info.major_runtime_version = u16_at(file, cor + 4).unwrap_or(0);
     info.minor_runtime_version = u16_at(file, cor + 6).unwrap_or(0);
@@ -396,7 +421,9 @@ fn parse_into(info: &mut DotnetInfo, errs: &mut Errors, file: &[u8], clr_rva: u3
 
     // Metadata root (II.24.2.1)
     let Some(md_off) = rva_to_offset(md_rva, sections) else {
-        errs.push(format!("IMAGE_COR20_HEADER at 0x{cor:x}: MetaData RVA 0x{md_rva:x} not inside any section"));
+        errs.push(format!(
+            "IMAGE_COR20_HEADER at 0x{cor:x}: MetaData RVA 0x{md_rva:x} not inside any section"
+        ));
         return;
     };
     let md_end = md_off.saturating_add(md_size as usize);
@@ -411,7 +438,9 @@ fn parse_into(info: &mut DotnetInfo, errs: &mut Errors, file: &[u8], clr_rva: u3
         return;
     };
     if u32_at(md, 0) != Some(METADATA_SIGNATURE) {
-        errs.push(format!("metadata root at 0x{md_off:x}: signature is not BSJB"));
+        errs.push(format!(
+            "metadata root at 0x{md_off:x}: signature is not BSJB"
+        ));
         return;
     }
     let Some(ver_len) = u32_at(md, 12) else {
@@ -419,14 +448,25 @@ fn parse_into(info: &mut DotnetInfo, errs: &mut Errors, file: &[u8], clr_rva: u3
         return;
     };
     if ver_len > 255 {
-        errs.push(format!("metadata root at 0x{md_off:x}: version length {ver_len} exceeds 255"));
+        errs.push(format!(
+            "metadata root at 0x{md_off:x}: version length {ver_len} exceeds 255"
+        ));
     }
-    let ver_bytes = md.get(16..16usize.saturating_add(ver_len as usize).min(md.len())).unwrap_or(&[]);
-    let ver_bytes = &ver_bytes[..ver_bytes.iter().position(|&b| b == 0).unwrap_or(ver_bytes.len())];
-    info.runtime_version = Some(String::from_utf8_lossy(&ver_bytes[..ver_bytes.len().min(MAX_STRING_LEN)]).into_owned());
+    let ver_bytes = md
+        .get(16..16usize.saturating_add(ver_len as usize).min(md.len()))
+        .unwrap_or(&[]);
+    let ver_bytes = &ver_bytes[..ver_bytes
+        .iter()
+        .position(|&b| b == 0)
+        .unwrap_or(ver_bytes.len())];
+    info.runtime_version = Some(
+        String::from_utf8_lossy(&ver_bytes[..ver_bytes.len().min(MAX_STRING_LEN)]).into_owned(),
+    );
     let mut pos = 16usize.saturating_add((ver_len as usize).saturating_add(3) & !3);
     let Some(n_streams) = u16_at(md, pos.saturating_add(2)) else {
-        errs.push(format!("metadata root at 0x{md_off:x}: stream count past end of metadata"));
+        errs.push(format!(
+            "metadata root at 0x{md_off:x}: stream count past end of metadata"
+        ));
         return;
     };
     pos += 4;
@@ -437,13 +477,19 @@ fn parse_into(info: &mut DotnetInfo, errs: &mut Errors, file: &[u8], clr_rva: u3
     for i in 0..(n_streams as usize).min(MAX_STREAMS) {
         let hdr = md_off + pos;
         let (Some(off), Some(size)) = (u32_at(md, pos), u32_at(md, pos + 4)) else {
-            errs.push(format!("stream header {i} at 0x{hdr:x}: past end of metadata"));
+            errs.push(format!(
+                "stream header {i} at 0x{hdr:x}: past end of metadata"
+            ));
             break;
         };
         let name_start = pos + 8;
-        let name_area = md.get(name_start..(name_start + 32).min(md.len())).unwrap_or(&[]);
+        let name_area = md
+            .get(name_start..(name_start + 32).min(md.len()))
+            .unwrap_or(&[]);
         let Some(nul) = name_area.iter().position(|&b| b == 0) else {
-            errs.push(format!("stream header {i} at 0x{hdr:x}: name not NUL-terminated within 32 bytes"));
+            errs.push(format!(
+                "stream header {i} at 0x{hdr:x}: name not NUL-terminated within 32 bytes"
+            ));
             break;
         };
         let name = String::from_utf8_lossy(&name_area[..nul]).into_owned();
@@ -460,11 +506,17 @@ fn parse_into(info: &mut DotnetInfo, errs: &mut Errors, file: &[u8], clr_rva: u3
             &md[start..end]
         };
         let file_off = md_off + start.min(md.len());
-        let heap = |name: &'static str| Heap { data, file_off, name };
+        let heap = |name: &'static str| Heap {
+            data,
+            file_off,
+            name,
+        };
         let slot: Option<&mut Heap> = match name.as_str() {
             "#~" | "#-" => {
                 if st.tables.is_some() {
-                    errs.push(format!("stream {name} at 0x{file_off:x}: duplicate table stream ignored"));
+                    errs.push(format!(
+                        "stream {name} at 0x{file_off:x}: duplicate table stream ignored"
+                    ));
                 } else {
                     st.tables = Some((data, file_off, if name == "#~" { "#~" } else { "#-" }));
                 }
@@ -489,11 +541,18 @@ fn parse_into(info: &mut DotnetInfo, errs: &mut Errors, file: &[u8], clr_rva: u3
                     _ => "#Blob",
                 });
             } else {
-                errs.push(format!("stream {name} at 0x{file_off:x}: duplicate heap ignored"));
+                errs.push(format!(
+                    "stream {name} at 0x{file_off:x}: duplicate heap ignored"
+                ));
             }
         }
     }
-    for (h, n) in [(&mut st.strings, "#Strings"), (&mut st.us, "#US"), (&mut st.guid, "#GUID"), (&mut st.blob, "#Blob")] {
+    for (h, n) in [
+        (&mut st.strings, "#Strings"),
+        (&mut st.us, "#US"),
+        (&mut st.guid, "#GUID"),
+        (&mut st.blob, "#Blob"),
+    ] {
         if h.name.is_empty() {
             h.name = n;
         }
@@ -502,7 +561,9 @@ fn parse_into(info: &mut DotnetInfo, errs: &mut Errors, file: &[u8], clr_rva: u3
     evidence::user_strings(info, errs, &st.us);
 
     let Some((tdata, toff, tname)) = st.tables else {
-        errs.push(format!("metadata root at 0x{md_off:x}: no #~ or #- table stream"));
+        errs.push(format!(
+            "metadata root at 0x{md_off:x}: no #~ or #- table stream"
+        ));
         return;
     };
     let jtd = st.jtd && tname == "#-";
@@ -581,7 +642,10 @@ fn nest_names(
                 break;
             }
             if on_chain[p] || chain.len() > MAX_NESTING {
-                errs.push(format!("{what} {}: enclosing chain is cyclic or deeper than MAX_NESTING", cur + 1));
+                errs.push(format!(
+                    "{what} {}: enclosing chain is cyclic or deeper than MAX_NESTING",
+                    cur + 1
+                ));
                 break;
             }
             on_chain[p] = true;
@@ -593,7 +657,10 @@ fn nest_names(
         let (mut prefix, mut top_root, mut d) = match parent(top).filter(|&p| p < n) {
             Some(p) if full[p].is_some() && !chain.contains(&p) => {
                 if depth[p] >= MAX_NESTING {
-                    errs.push(format!("{what} {}: enclosing chain is deeper than MAX_NESTING", top + 1));
+                    errs.push(format!(
+                        "{what} {}: enclosing chain is deeper than MAX_NESTING",
+                        top + 1
+                    ));
                     (None, top, 0)
                 } else {
                     (full[p].clone(), root[p], depth[p] + 1)
@@ -618,7 +685,10 @@ fn nest_names(
             top_root = root[c];
         }
     }
-    (full.into_iter().map(|f| f.unwrap_or_default()).collect(), root)
+    (
+        full.into_iter().map(|f| f.unwrap_or_default()).collect(),
+        root,
+    )
 }
 
 fn version(a: u32, b: u32, c: u32, d: u32) -> String {
@@ -663,7 +733,10 @@ impl<'a> Model<'a, '_> {
     fn coded(&mut self, t: usize, row: u32, c: usize, kind: Coded) -> Option<(usize, u32)> {
         let v = self.col(t, row, c);
         let Some((target, r)) = kind.decode(v) else {
-            self.errs.push(format!("{} row {row}: {kind:?} coded index 0x{v:x} has an unused tag", TABLE_NAMES[t]));
+            self.errs.push(format!(
+                "{} row {row}: {kind:?} coded index 0x{v:x} has an unused tag",
+                TABLE_NAMES[t]
+            ));
             return None;
         };
         if r == 0 {
@@ -707,7 +780,9 @@ impl<'a> Model<'a, '_> {
             TYPE_SPEC => &self.typespec,
             _ => return "?".to_string(),
         };
-        list.get(row as usize - 1).cloned().unwrap_or_else(|| "?".to_string())
+        list.get(row as usize - 1)
+            .cloned()
+            .unwrap_or_else(|| "?".to_string())
     }
 
     fn read(&mut self, info: &mut DotnetInfo, resources: Option<(&[u8], usize)>) {
@@ -725,7 +800,10 @@ impl<'a> Model<'a, '_> {
         // fill extends / interfaces now that TypeSpecs are rendered
         for (i, td) in info.type_defs.iter_mut().enumerate() {
             td.extends = self.extends_raw[i].map(|(t, r)| self.type_name(t, r));
-            td.interfaces = self.ifaces_raw[i].iter().map(|&(t, r)| self.type_name(t, r)).collect();
+            td.interfaces = self.ifaces_raw[i]
+                .iter()
+                .map(|&(t, r)| self.type_name(t, r))
+                .collect();
         }
         self.read_member_refs(info);
         self.read_impl_map(info);
@@ -768,7 +846,11 @@ impl<'a> Model<'a, '_> {
             let c = |m: &Self, i| m.col(ASSEMBLY_REF, r, i);
             let flags = c(self, 4);
             let key = self.b(ASSEMBLY_REF, r, 5).to_vec();
-            let token = if flags & 1 != 0 { token_of(&key) } else { (!key.is_empty()).then(|| hex(&key)) };
+            let token = if flags & 1 != 0 {
+                token_of(&key)
+            } else {
+                (!key.is_empty()).then(|| hex(&key))
+            };
             info.assembly_refs.push(AssemblyRefInfo {
                 name: self.s(ASSEMBLY_REF, r, 6),
                 version: version(c(self, 0), c(self, 1), c(self, 2), c(self, 3)),
@@ -790,18 +872,30 @@ impl<'a> Model<'a, '_> {
             scope.push(self.coded(TYPE_REF, r, 0, Coded::ResolutionScope));
             simple.push((ns, name));
         }
-        let asm_names: Vec<String> = (1..=self.t.rows(ASSEMBLY_REF)).map(|r| self.s(ASSEMBLY_REF, r, 6)).collect();
+        let asm_names: Vec<String> = (1..=self.t.rows(ASSEMBLY_REF))
+            .map(|r| self.s(ASSEMBLY_REF, r, 6))
+            .collect();
         let parent = |i: usize| match scope[i] {
             Some((TYPE_REF, r)) => Some(r as usize - 1),
             _ => None,
         };
-        let (full, root) = nest_names(&simple, parent, self.errs, "TypeRef table: ResolutionScope of TypeRef row");
+        let (full, root) = nest_names(
+            &simple,
+            parent,
+            self.errs,
+            "TypeRef table: ResolutionScope of TypeRef row",
+        );
         for (i, (ns, name)) in simple.into_iter().enumerate() {
             let scope_assembly = match scope[root[i]] {
                 Some((ASSEMBLY_REF, r)) => asm_names.get(r as usize - 1).cloned(),
                 _ => None,
             };
-            info.type_refs.push(TypeRefInfo { namespace: ns, name, full_name: full[i].clone(), scope_assembly });
+            info.type_refs.push(TypeRefInfo {
+                namespace: ns,
+                name,
+                full_name: full[i].clone(),
+                scope_assembly,
+            });
         }
         self.typeref_full = full;
     }
@@ -827,7 +921,10 @@ impl<'a> Model<'a, '_> {
         // NestedClass: nested -> enclosing
         let mut enclosing: Vec<Option<usize>> = vec![None; n as usize];
         for r in 1..=self.t.rows(NESTED_CLASS) {
-            let (Some(a), Some(b)) = (self.index(NESTED_CLASS, r, 0, TYPE_DEF), self.index(NESTED_CLASS, r, 1, TYPE_DEF)) else {
+            let (Some(a), Some(b)) = (
+                self.index(NESTED_CLASS, r, 0, TYPE_DEF),
+                self.index(NESTED_CLASS, r, 1, TYPE_DEF),
+            ) else {
                 continue;
             };
             let slot = &mut enclosing[a as usize - 1];
@@ -835,7 +932,11 @@ impl<'a> Model<'a, '_> {
                 *slot = Some(b as usize - 1);
             }
         }
-        let method_list_len = if self.t.declared_rows(METHOD_PTR) > 0 { self.t.rows(METHOD_PTR) } else { self.t.rows(METHOD_DEF) };
+        let method_list_len = if self.t.declared_rows(METHOD_PTR) > 0 {
+            self.t.rows(METHOD_PTR)
+        } else {
+            self.t.rows(METHOD_DEF)
+        };
         let mut simple = Vec::new();
         let mut method_cursor = 1u32;
         for r in 1..=n {
@@ -847,7 +948,11 @@ impl<'a> Model<'a, '_> {
             self.ifaces_raw.push(Vec::new());
             // methods
             let start = self.col(TYPE_DEF, r, 5);
-            let end = if r < n { self.col(TYPE_DEF, r + 1, 5) } else { method_list_len.saturating_add(1) };
+            let end = if r < n {
+                self.col(TYPE_DEF, r + 1, 5)
+            } else {
+                method_list_len.saturating_add(1)
+            };
             let mut methods = Vec::new();
             if start != 0 && start <= end {
                 // Runs must not overlap: never revisit methods already assigned,
@@ -862,13 +967,23 @@ impl<'a> Model<'a, '_> {
                     }
                 }
             } else if start > end && start <= method_list_len {
-                self.errs.push(format!("TypeDef row {r}: MethodList {start} is above the next row's {end}"));
+                self.errs.push(format!(
+                    "TypeDef row {r}: MethodList {start} is above the next row's {end}"
+                ));
             }
             simple.push((ns, name, flags, methods));
         }
         // full names
-        let pairs: Vec<(String, String)> = simple.iter().map(|(ns, name, _, _)| (ns.clone(), name.clone())).collect();
-        let (full, _) = nest_names(&pairs, |i| enclosing[i], self.errs, "NestedClass table: TypeDef row");
+        let pairs: Vec<(String, String)> = simple
+            .iter()
+            .map(|(ns, name, _, _)| (ns.clone(), name.clone()))
+            .collect();
+        let (full, _) = nest_names(
+            &pairs,
+            |i| enclosing[i],
+            self.errs,
+            "NestedClass table: TypeDef row",
+        );
         self.typedef_full = full;
         for (i, (ns, name, flags, methods)) in simple.into_iter().enumerate() {
             let vis = flags & 0x7;
@@ -889,7 +1004,9 @@ impl<'a> Model<'a, '_> {
         }
         // InterfaceImpl
         for r in 1..=self.t.rows(INTERFACE_IMPL) {
-            let Some(class) = self.index(INTERFACE_IMPL, r, 0, TYPE_DEF) else { continue };
+            let Some(class) = self.index(INTERFACE_IMPL, r, 0, TYPE_DEF) else {
+                continue;
+            };
             if let Some(iface) = self.coded(INTERFACE_IMPL, r, 1, Coded::TypeDefOrRef) {
                 self.ifaces_raw[class as usize - 1].push(iface);
             }
@@ -905,7 +1022,10 @@ impl<'a> Model<'a, '_> {
                     1 => &self.typeref_full,
                     _ => return "?".to_string(),
                 };
-                row.checked_sub(1).and_then(|i| list.get(i as usize)).cloned().unwrap_or_else(|| "?".to_string())
+                row.checked_sub(1)
+                    .and_then(|i| list.get(i as usize))
+                    .cloned()
+                    .unwrap_or_else(|| "?".to_string())
             };
             let s = sig::render_typespec(blob, &name_of);
             self.typespec.push(s);
@@ -918,12 +1038,22 @@ impl<'a> Model<'a, '_> {
             let (class, table) = match self.coded(MEMBER_REF, r, 0, Coded::MemberRefParent) {
                 Some((t @ (TYPE_DEF | TYPE_REF | TYPE_SPEC), row)) => (self.type_name(t, row), t),
                 Some((MODULE_REF, row)) => (self.s(MODULE_REF, row, 0), MODULE_REF),
-                Some((t, row)) => (self.method_names.get(row as usize - 1).cloned().unwrap_or_default(), t),
+                Some((t, row)) => (
+                    self.method_names
+                        .get(row as usize - 1)
+                        .cloned()
+                        .unwrap_or_default(),
+                    t,
+                ),
                 None => (String::new(), MEMBER_REF),
             };
             info.member_refs.push(MemberRefInfo {
                 class,
-                class_table: if table == MEMBER_REF { "none".to_string() } else { TABLE_NAMES[table].to_string() },
+                class_table: if table == MEMBER_REF {
+                    "none".to_string()
+                } else {
+                    TABLE_NAMES[table].to_string()
+                },
                 name,
             });
         }
@@ -932,7 +1062,11 @@ impl<'a> Model<'a, '_> {
     fn read_impl_map(&mut self, info: &mut DotnetInfo) {
         for r in 1..=self.t.rows(IMPL_MAP) {
             let member = match self.coded(IMPL_MAP, r, 1, Coded::MemberForwarded) {
-                Some((METHOD_DEF, m)) => self.method_names.get(m as usize - 1).cloned().unwrap_or_default(),
+                Some((METHOD_DEF, m)) => self
+                    .method_names
+                    .get(m as usize - 1)
+                    .cloned()
+                    .unwrap_or_default(),
                 Some((_, f)) => self.s(FIELD, f, 1),
                 None => String::new(),
             };
@@ -942,7 +1076,12 @@ impl<'a> Model<'a, '_> {
                 None => String::new(),
             };
             let system_dll = evidence::is_system_dll(&module);
-            info.pinvokes.push(PInvokeInfo { module, import_name, member, system_dll });
+            info.pinvokes.push(PInvokeInfo {
+                module,
+                import_name,
+                member,
+                system_dll,
+            });
         }
     }
 
@@ -951,12 +1090,18 @@ impl<'a> Model<'a, '_> {
             let offset = self.col(MANIFEST_RESOURCE, r, 0);
             let flags = self.col(MANIFEST_RESOURCE, r, 1);
             let name = self.s(MANIFEST_RESOURCE, r, 2);
-            let (location, size) = match self.coded(MANIFEST_RESOURCE, r, 3, Coded::Implementation) {
+            let (location, size) = match self.coded(MANIFEST_RESOURCE, r, 3, Coded::Implementation)
+            {
                 None => {
                     let size = match resources {
                         Some((d, off)) => {
                             let len = u32_at(d, offset as usize);
-                            let fits = len.is_some_and(|l| (offset as usize).saturating_add(4).saturating_add(l as usize) <= d.len());
+                            let fits = len.is_some_and(|l| {
+                                (offset as usize)
+                                    .saturating_add(4)
+                                    .saturating_add(l as usize)
+                                    <= d.len()
+                            });
                             if !fits {
                                 self.errs.push(format!(
                                     "ManifestResource row {r} ({name}): resource at 0x{:x} (offset 0x{offset:x}) runs past the CLR Resources directory (0x{:x} bytes)",
@@ -974,10 +1119,18 @@ impl<'a> Model<'a, '_> {
                     ("embedded".to_string(), size)
                 }
                 Some((FILE, f)) => (format!("file:{}", self.s(FILE, f, 1)), None),
-                Some((ASSEMBLY_REF, a)) => (format!("assembly:{}", self.s(ASSEMBLY_REF, a, 6)), None),
+                Some((ASSEMBLY_REF, a)) => {
+                    (format!("assembly:{}", self.s(ASSEMBLY_REF, a, 6)), None)
+                }
                 Some(_) => ("exported_type".to_string(), None),
             };
-            info.resources.push(ResourceInfo { name, flags, offset, location, size });
+            info.resources.push(ResourceInfo {
+                name,
+                flags,
+                offset,
+                location,
+                size,
+            });
         }
     }
 }

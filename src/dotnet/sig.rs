@@ -58,12 +58,21 @@ fn cu(b: &[u8], pos: &mut usize) -> Option<u32> {
     Some(v)
 }
 
-fn type_def_or_ref(b: &[u8], pos: &mut usize, name_of: &dyn Fn(u32, u32) -> String) -> Option<String> {
+fn type_def_or_ref(
+    b: &[u8],
+    pos: &mut usize,
+    name_of: &dyn Fn(u32, u32) -> String,
+) -> Option<String> {
     let v = cu(b, pos)?;
     Some(name_of(v & 3, v >> 2))
 }
 
-fn render(b: &[u8], pos: &mut usize, depth: u32, name_of: &dyn Fn(u32, u32) -> String) -> Option<String> {
+fn render(
+    b: &[u8],
+    pos: &mut usize,
+    depth: u32,
+    name_of: &dyn Fn(u32, u32) -> String,
+) -> Option<String> {
     if depth > MAX_SIG_DEPTH {
         return None;
     }
@@ -134,6 +143,9 @@ mod tests {
         let deep = vec![0x1D; 1000];
         assert_eq!(render_typespec(&deep, &names), "?");
         // ARRAY int32 rank 2
-        assert_eq!(render_typespec(&[0x14, 0x08, 2, 0, 0], &names), "System.Int32[,]");
+        assert_eq!(
+            render_typespec(&[0x14, 0x08, 2, 0, 0], &names),
+            "System.Int32[,]"
+        );
     }
 }

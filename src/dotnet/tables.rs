@@ -42,19 +42,59 @@ pub(crate) const GENERIC_PARAM_CONSTRAINT: usize = 0x2C;
 
 /// Spec names of the tables, indexed by table id.
 pub(crate) const TABLE_NAMES: [&str; TABLE_COUNT] = [
-    "Module", "TypeRef", "TypeDef", "FieldPtr", "Field", "MethodPtr", "MethodDef", "ParamPtr",
-    "Param", "InterfaceImpl", "MemberRef", "Constant", "CustomAttribute", "FieldMarshal",
-    "DeclSecurity", "ClassLayout", "FieldLayout", "StandAloneSig", "EventMap", "EventPtr",
-    "Event", "PropertyMap", "PropertyPtr", "Property", "MethodSemantics", "MethodImpl",
-    "ModuleRef", "TypeSpec", "ImplMap", "FieldRVA", "ENCLog", "ENCMap", "Assembly",
-    "AssemblyProcessor", "AssemblyOS", "AssemblyRef", "AssemblyRefProcessor", "AssemblyRefOS",
-    "File", "ExportedType", "ManifestResource", "NestedClass", "GenericParam", "MethodSpec",
+    "Module",
+    "TypeRef",
+    "TypeDef",
+    "FieldPtr",
+    "Field",
+    "MethodPtr",
+    "MethodDef",
+    "ParamPtr",
+    "Param",
+    "InterfaceImpl",
+    "MemberRef",
+    "Constant",
+    "CustomAttribute",
+    "FieldMarshal",
+    "DeclSecurity",
+    "ClassLayout",
+    "FieldLayout",
+    "StandAloneSig",
+    "EventMap",
+    "EventPtr",
+    "Event",
+    "PropertyMap",
+    "PropertyPtr",
+    "Property",
+    "MethodSemantics",
+    "MethodImpl",
+    "ModuleRef",
+    "TypeSpec",
+    "ImplMap",
+    "FieldRVA",
+    "ENCLog",
+    "ENCMap",
+    "Assembly",
+    "AssemblyProcessor",
+    "AssemblyOS",
+    "AssemblyRef",
+    "AssemblyRefProcessor",
+    "AssemblyRefOS",
+    "File",
+    "ExportedType",
+    "ManifestResource",
+    "NestedClass",
+    "GenericParam",
+    "MethodSpec",
     "GenericParamConstraint",
 ];
 
 /// Name of a table id for messages (`table 0x3f` when unknown).
 pub(crate) fn table_name(t: usize) -> String {
-    TABLE_NAMES.get(t).map(|s| s.to_string()).unwrap_or_else(|| format!("table 0x{t:02x}"))
+    TABLE_NAMES
+        .get(t)
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| format!("table 0x{t:02x}"))
 }
 
 /// Coded index kinds, ECMA-335 II.24.2.6.
@@ -82,24 +122,49 @@ impl Coded {
             Coded::TypeDefOrRef => &[Some(TYPE_DEF), Some(TYPE_REF), Some(TYPE_SPEC)],
             Coded::HasConstant => &[Some(FIELD), Some(PARAM), Some(PROPERTY)],
             Coded::HasCustomAttribute => &[
-                Some(METHOD_DEF), Some(FIELD), Some(TYPE_REF), Some(TYPE_DEF), Some(PARAM),
-                Some(INTERFACE_IMPL), Some(MEMBER_REF), Some(MODULE), Some(DECL_SECURITY),
-                Some(PROPERTY), Some(EVENT), Some(STAND_ALONE_SIG), Some(MODULE_REF),
-                Some(TYPE_SPEC), Some(ASSEMBLY), Some(ASSEMBLY_REF), Some(FILE),
-                Some(EXPORTED_TYPE), Some(MANIFEST_RESOURCE), Some(GENERIC_PARAM),
-                Some(GENERIC_PARAM_CONSTRAINT), Some(METHOD_SPEC),
+                Some(METHOD_DEF),
+                Some(FIELD),
+                Some(TYPE_REF),
+                Some(TYPE_DEF),
+                Some(PARAM),
+                Some(INTERFACE_IMPL),
+                Some(MEMBER_REF),
+                Some(MODULE),
+                Some(DECL_SECURITY),
+                Some(PROPERTY),
+                Some(EVENT),
+                Some(STAND_ALONE_SIG),
+                Some(MODULE_REF),
+                Some(TYPE_SPEC),
+                Some(ASSEMBLY),
+                Some(ASSEMBLY_REF),
+                Some(FILE),
+                Some(EXPORTED_TYPE),
+                Some(MANIFEST_RESOURCE),
+                Some(GENERIC_PARAM),
+                Some(GENERIC_PARAM_CONSTRAINT),
+                Some(METHOD_SPEC),
             ],
             Coded::HasFieldMarshal => &[Some(FIELD), Some(PARAM)],
             Coded::HasDeclSecurity => &[Some(TYPE_DEF), Some(METHOD_DEF), Some(ASSEMBLY)],
-            Coded::MemberRefParent => {
-                &[Some(TYPE_DEF), Some(TYPE_REF), Some(MODULE_REF), Some(METHOD_DEF), Some(TYPE_SPEC)]
-            }
+            Coded::MemberRefParent => &[
+                Some(TYPE_DEF),
+                Some(TYPE_REF),
+                Some(MODULE_REF),
+                Some(METHOD_DEF),
+                Some(TYPE_SPEC),
+            ],
             Coded::HasSemantics => &[Some(EVENT), Some(PROPERTY)],
             Coded::MethodDefOrRef => &[Some(METHOD_DEF), Some(MEMBER_REF)],
             Coded::MemberForwarded => &[Some(FIELD), Some(METHOD_DEF)],
             Coded::Implementation => &[Some(FILE), Some(ASSEMBLY_REF), Some(EXPORTED_TYPE)],
             Coded::CustomAttributeType => &[None, None, Some(METHOD_DEF), Some(MEMBER_REF), None],
-            Coded::ResolutionScope => &[Some(MODULE), Some(MODULE_REF), Some(ASSEMBLY_REF), Some(TYPE_REF)],
+            Coded::ResolutionScope => &[
+                Some(MODULE),
+                Some(MODULE_REF),
+                Some(ASSEMBLY_REF),
+                Some(TYPE_REF),
+            ],
             Coded::TypeOrMethodDef => &[Some(TYPE_DEF), Some(METHOD_DEF)],
         }
     }
@@ -258,10 +323,19 @@ impl<'a> Tables<'a> {
     /// its file offset, for messages). `jtd` is true when a `#JTD` stream
     /// accompanies an uncompressed `#-` stream.
     #[allow(clippy::needless_range_loop)] // table ids index several parallel arrays
-    pub(crate) fn parse(data: &'a [u8], file_off: usize, name: &str, jtd: bool, errs: &mut Errors) -> Option<Tables<'a>> {
+    pub(crate) fn parse(
+        data: &'a [u8],
+        file_off: usize,
+        name: &str,
+        jtd: bool,
+        errs: &mut Errors,
+    ) -> Option<Tables<'a>> {
         let here = format!("{name} stream at 0x{file_off:x}");
         let (Some(heap_sizes), Some(valid)) = (u8_at(data, 6), u64_at(data, 8)) else {
-            errs.push(format!("{here}: header truncated (stream is {} bytes, need 24)", data.len()));
+            errs.push(format!(
+                "{here}: header truncated (stream is {} bytes, need 24)",
+                data.len()
+            ));
             return None;
         };
         let mut rows = [0u32; 64];
@@ -272,7 +346,11 @@ impl<'a> Tables<'a> {
                 continue;
             }
             let Some(n) = u32_at(data, pos) else {
-                errs.push(format!("{here}: row count of {} at 0x{:x} past end of stream", table_name(t), file_off + pos));
+                errs.push(format!(
+                    "{here}: row count of {} at 0x{:x} past end of stream",
+                    table_name(t),
+                    file_off + pos
+                ));
                 return None;
             };
             *slot = n;
@@ -328,7 +406,10 @@ impl<'a> Tables<'a> {
             let total = (n as usize).checked_mul(off);
             let avail = data.len().saturating_sub(pos) / off.max(1);
             if n > MAX_ROWS_PER_TABLE {
-                errs.push(format!("{here}: {} row count {n} exceeds MAX_ROWS_PER_TABLE", TABLE_NAMES[t]));
+                errs.push(format!(
+                    "{here}: {} row count {n} exceeds MAX_ROWS_PER_TABLE",
+                    TABLE_NAMES[t]
+                ));
             } else if (n as usize) > avail {
                 errs.push(format!(
                     "{here}: {} table at 0x{:x} declares {n} rows of {off} bytes but only {avail} fit in the stream",
@@ -387,7 +468,13 @@ mod tests {
 
     #[test]
     fn row_sizes_small_and_large() {
-        let mut s = Sizing { str4: false, guid4: false, blob4: false, all4: false, rows: [0; 64] };
+        let mut s = Sizing {
+            str4: false,
+            guid4: false,
+            blob4: false,
+            all4: false,
+            rows: [0; 64],
+        };
         assert_eq!(s.row_size(TYPE_DEF), 4 + 2 + 2 + 2 + 2 + 2);
         assert_eq!(s.row_size(MODULE), 10);
         assert_eq!(s.row_size(ASSEMBLY), 4 + 8 + 4 + 2 + 2 + 2);
@@ -410,6 +497,9 @@ mod tests {
         assert_eq!(s.row_size(NESTED_CLASS), 8);
         // Unused CustomAttributeType tags do not count.
         assert_eq!(Coded::CustomAttributeType.decode(0), None);
-        assert_eq!(Coded::CustomAttributeType.decode(0x1B), Some((MEMBER_REF, 3)));
+        assert_eq!(
+            Coded::CustomAttributeType.decode(0x1B),
+            Some((MEMBER_REF, 3))
+        );
     }
 }

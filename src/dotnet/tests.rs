@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::tables::{Coded, Sizing, schema, *};
+use super::tables::{schema, Coded, Sizing, *};
 use super::*;
 
 /// Synthetic file: `IMAGE_COR20_HEADER` at offset 0, metadata root after it;
@@ -77,7 +77,9 @@ impl Md {
             all4: false,
             rows,
         };
-        let valid: u64 = (0..64).filter(|&t| rows[t] != 0).fold(0, |m, t| m | (1u64 << t));
+        let valid: u64 = (0..64)
+            .filter(|&t| rows[t] != 0)
+            .fold(0, |m, t| m | (1u64 << t));
         let mut out = vec![0, 0, 0, 0, 2, 0, self.heap_sizes, 1];
         out.extend_from_slice(&valid.to_le_bytes());
         out.extend_from_slice(&0u64.to_le_bytes());
@@ -126,7 +128,10 @@ impl Md {
         root.extend_from_slice(ver);
         root.extend_from_slice(&[0, 0]);
         root.extend_from_slice(&(streams.len() as u16).to_le_bytes());
-        let hdr_len: usize = streams.iter().map(|(n, _)| 8 + ((n.len() + 1 + 3) & !3)).sum();
+        let hdr_len: usize = streams
+            .iter()
+            .map(|(n, _)| 8 + ((n.len() + 1 + 3) & !3))
+            .sum();
         let mut off = root.len() + hdr_len;
         let mut body = Vec::new();
         for (n, d) in &streams {
@@ -153,7 +158,12 @@ impl Md {
         file[16..20].copy_from_slice(&1u32.to_le_bytes());
         file.extend_from_slice(&root);
         let n = file.len() as u32;
-        let sec = SectionMap { virtual_address: BASE_RVA, virtual_size: n, pointer_to_raw_data: 0, size_of_raw_data: n };
+        let sec = SectionMap {
+            virtual_address: BASE_RVA,
+            virtual_size: n,
+            pointer_to_raw_data: 0,
+            size_of_raw_data: n,
+        };
         (file, BASE_RVA, 72, vec![sec])
     }
 
@@ -169,7 +179,9 @@ fn cidx(kind: Coded, t: usize, row: u32) -> u32 {
 }
 
 fn has_err(info: &DotnetInfo, needles: &[&str]) -> bool {
-    info.errors.iter().any(|e| needles.iter().all(|n| e.contains(n)))
+    info.errors
+        .iter()
+        .any(|e| needles.iter().all(|n| e.contains(n)))
 }
 
 /// A small, valid assembly: a module, a handler base/derived pair, a nested
@@ -185,7 +197,12 @@ fn sample() -> Md {
     let (imod, ihand) = (m.s("IHttpModule"), m.s("IHttpHandler"));
     m.row(TYPE_REF, &[ar, imod, sys_web]); // 1
     m.row(TYPE_REF, &[ar, ihand, sys_web]); // 2
-    let (diag, proc_, obj, sys) = (m.s("System.Diagnostics"), m.s("Process"), m.s("Object"), m.s("System"));
+    let (diag, proc_, obj, sys) = (
+        m.s("System.Diagnostics"),
+        m.s("Process"),
+        m.s("Object"),
+        m.s("System"),
+    );
     m.row(TYPE_REF, &[ar, proc_, diag]); // 3
     m.row(TYPE_REF, &[ar, obj, sys]); // 4
     let happ = m.s("HttpApplication");
@@ -197,7 +214,17 @@ fn sample() -> Md {
     m.row(TYPE_DEF, &[0, ids[0], 0, 0, 1, 1]); // 1
     m.row(TYPE_DEF, &[0x100001, ids[1], ns, obj_ref, 1, 1]); // 2 Mod
     m.row(TYPE_DEF, &[0x1, ids[2], ns, obj_ref, 1, 2]); // 3 Base
-    m.row(TYPE_DEF, &[0x1, ids[3], ns, cidx(Coded::TypeDefOrRef, TYPE_DEF, 3), 1, 2]); // 4 Derived
+    m.row(
+        TYPE_DEF,
+        &[
+            0x1,
+            ids[3],
+            ns,
+            cidx(Coded::TypeDefOrRef, TYPE_DEF, 3),
+            1,
+            2,
+        ],
+    ); // 4 Derived
     m.row(TYPE_DEF, &[0x1, ids[4], ns, obj_ref, 1, 2]); // 5 Outer
     m.row(TYPE_DEF, &[0x2, ids[5], 0, obj_ref, 1, 2]); // 6 Inner
     let meth = m.s("Init");
@@ -206,12 +233,21 @@ fn sample() -> Md {
     m.row(INTERFACE_IMPL, &[3, cidx(Coded::TypeDefOrRef, TYPE_REF, 2)]);
     m.row(NESTED_CLASS, &[6, 5]);
     let (start, add) = (m.s("Start"), m.s("add_BeginRequest"));
-    m.row(MEMBER_REF, &[cidx(Coded::MemberRefParent, TYPE_REF, 3), start, 0]);
-    m.row(MEMBER_REF, &[cidx(Coded::MemberRefParent, TYPE_REF, 5), add, 0]);
+    m.row(
+        MEMBER_REF,
+        &[cidx(Coded::MemberRefParent, TYPE_REF, 3), start, 0],
+    );
+    m.row(
+        MEMBER_REF,
+        &[cidx(Coded::MemberRefParent, TYPE_REF, 5), add, 0],
+    );
     let k32 = m.s("kernel32.dll");
     m.row(MODULE_REF, &[k32]);
     let vp = m.s("VirtualProtect");
-    m.row(IMPL_MAP, &[0, cidx(Coded::MemberForwarded, METHOD_DEF, 1), vp, 1]);
+    m.row(
+        IMPL_MAP,
+        &[0, cidx(Coded::MemberForwarded, METHOD_DEF, 1), vp, 1],
+    );
     m.us("cmd.exe /c whoami");
     m.us("harmless");
     m.us("X-Chrome-Variations");
@@ -223,28 +259,63 @@ fn well_formed_sample() {
     let info = sample().parse();
     assert!(info.errors.is_empty(), "{:?}", info.errors);
     assert_eq!(info.runtime_version.as_deref(), Some("v4.0.30319"));
-    assert_eq!((info.major_runtime_version, info.minor_runtime_version), (2, 5));
+    assert_eq!(
+        (info.major_runtime_version, info.minor_runtime_version),
+        (2, 5)
+    );
     assert!(info.flags.il_only && !info.mixed_mode);
     assert_eq!(info.module_name.as_deref(), Some("Test.dll"));
-    assert_eq!(info.mvid.as_deref(), Some("03020100-0504-0706-0809-0a0b0c0d0e0f"));
-    let full: Vec<&str> = info.type_defs.iter().map(|t| t.full_name.as_str()).collect();
-    assert_eq!(full, ["<Module>", "Ns.Mod", "Ns.Base", "Ns.Derived", "Ns.Outer", "Ns.Outer+Inner"]);
+    assert_eq!(
+        info.mvid.as_deref(),
+        Some("03020100-0504-0706-0809-0a0b0c0d0e0f")
+    );
+    let full: Vec<&str> = info
+        .type_defs
+        .iter()
+        .map(|t| t.full_name.as_str())
+        .collect();
+    assert_eq!(
+        full,
+        [
+            "<Module>",
+            "Ns.Mod",
+            "Ns.Base",
+            "Ns.Derived",
+            "Ns.Outer",
+            "Ns.Outer+Inner"
+        ]
+    );
     assert_eq!(info.type_defs[5].enclosing.as_deref(), Some("Ns.Outer"));
     assert_eq!(info.type_defs[3].extends.as_deref(), Some("Ns.Base"));
     assert_eq!(info.type_defs[1].interfaces, ["System.Web.IHttpModule"]);
     assert!(info.type_defs[0].methods.is_empty());
     assert_eq!(info.type_defs[1].methods, ["Init"]);
-    assert_eq!(info.type_refs[0].scope_assembly.as_deref(), Some("System.Web"));
-    let comps: Vec<(&str, &Vec<String>, &Vec<String>)> =
-        info.components.iter().map(|c| (c.type_name.as_str(), &c.kinds, &c.base_chain)).collect();
+    assert_eq!(
+        info.type_refs[0].scope_assembly.as_deref(),
+        Some("System.Web")
+    );
+    let comps: Vec<(&str, &Vec<String>, &Vec<String>)> = info
+        .components
+        .iter()
+        .map(|c| (c.type_name.as_str(), &c.kinds, &c.base_chain))
+        .collect();
     assert_eq!(comps.len(), 3, "{comps:?}");
     assert_eq!(comps[0].0, "Ns.Mod");
     assert_eq!(info.components[0].roles, ["managed_module"]);
     assert_eq!(comps[2].0, "Ns.Derived");
-    assert_eq!(comps[2].2, &vec!["Ns.Derived".to_string(), "Ns.Base".to_string()]);
+    assert_eq!(
+        comps[2].2,
+        &vec!["Ns.Derived".to_string(), "Ns.Base".to_string()]
+    );
     assert_eq!(info.http_events, ["add_BeginRequest"]);
-    assert_eq!(info.capabilities["process_creation"], ["System.Diagnostics.Process::Start"]);
-    assert_eq!(info.capabilities["pinvoke"], ["kernel32.dll!VirtualProtect"]);
+    assert_eq!(
+        info.capabilities["process_creation"],
+        ["System.Diagnostics.Process::Start"]
+    );
+    assert_eq!(
+        info.capabilities["pinvoke"],
+        ["kernel32.dll!VirtualProtect"]
+    );
     assert!(info.pinvokes[0].system_dll);
     assert_eq!(info.pinvokes[0].member, "Init");
     assert_eq!(info.user_string_count, 3);
@@ -276,7 +347,11 @@ fn stream_offset_past_end() {
     let mut m = sample();
     m.stream_override = Some(("#Strings", 0x7FFF_0000, 0x100));
     let info = m.parse();
-    assert!(has_err(&info, &["#Strings", "past end of metadata"]), "{:?}", info.errors);
+    assert!(
+        has_err(&info, &["#Strings", "past end of metadata"]),
+        "{:?}",
+        info.errors
+    );
     // Tables are still read; names are empty and reported.
     assert_eq!(info.type_defs.len(), 6);
     assert!(has_err(&info, &["#Strings heap", "past end of heap"]));
@@ -284,7 +359,11 @@ fn stream_offset_past_end() {
     let mut m = sample();
     m.stream_override = Some(("#~", 0xFFFF_FFF0, 0x100));
     let info = m.parse();
-    assert!(has_err(&info, &["#~", "header truncated"]), "{:?}", info.errors);
+    assert!(
+        has_err(&info, &["#~", "header truncated"]),
+        "{:?}",
+        info.errors
+    );
     assert_eq!(info.runtime_version.as_deref(), Some("v4.0.30319"));
     assert_eq!(info.user_string_count, 3);
 }
@@ -294,7 +373,17 @@ fn huge_row_count() {
     let mut m = sample();
     m.count_override.push((TYPE_DEF, u32::MAX));
     let info = m.parse();
-    assert!(has_err(&info, &["TypeDef row count 4294967295 exceeds MAX_ROWS_PER_TABLE", "#~ stream at 0x"]), "{:?}", info.errors);
+    assert!(
+        has_err(
+            &info,
+            &[
+                "TypeDef row count 4294967295 exceeds MAX_ROWS_PER_TABLE",
+                "#~ stream at 0x"
+            ]
+        ),
+        "{:?}",
+        info.errors
+    );
     assert!(info.type_defs.is_empty());
     // Tables before TypeDef are intact.
     assert_eq!(info.module_name.as_deref(), Some("Test.dll"));
@@ -307,7 +396,11 @@ fn row_count_beyond_stream() {
     let mut m = sample();
     m.count_override.push((MEMBER_REF, 1000));
     let info = m.parse();
-    assert!(has_err(&info, &["MemberRef table at 0x", "declares 1000 rows"]), "{:?}", info.errors);
+    assert!(
+        has_err(&info, &["MemberRef table at 0x", "declares 1000 rows"]),
+        "{:?}",
+        info.errors
+    );
     assert_eq!(info.type_defs.len(), 6);
 }
 
@@ -317,8 +410,16 @@ fn coded_index_out_of_range() {
     m.rows.get_mut(&TYPE_DEF).unwrap()[3][3] = cidx(Coded::TypeDefOrRef, TYPE_REF, 99);
     m.rows.get_mut(&MEMBER_REF).unwrap()[0][0] = 0xFFFF; // tag 7: unused
     let info = m.parse();
-    assert!(has_err(&info, &["TypeDef row 4", "TypeRef row 99, out of range"]), "{:?}", info.errors);
-    assert!(has_err(&info, &["MemberRef row 1", "unused tag"]), "{:?}", info.errors);
+    assert!(
+        has_err(&info, &["TypeDef row 4", "TypeRef row 99, out of range"]),
+        "{:?}",
+        info.errors
+    );
+    assert!(
+        has_err(&info, &["MemberRef row 1", "unused tag"]),
+        "{:?}",
+        info.errors
+    );
     assert_eq!(info.type_defs[3].extends, None);
     assert_eq!(info.member_refs.len(), 2);
     assert_eq!(info.http_events, ["add_BeginRequest"]);
@@ -330,8 +431,23 @@ fn heap_index_past_heap() {
     m.rows.get_mut(&TYPE_REF).unwrap()[0][1] = 0xFFF0;
     m.rows.get_mut(&MODULE).unwrap()[0][2] = 0x50; // GUID index past #GUID
     let info = m.parse();
-    assert!(has_err(&info, &["TypeRef row 1", "#Strings heap at 0x", "index 0xfff0 past end"]), "{:?}", info.errors);
-    assert!(has_err(&info, &["Module row 1 Mvid", "#GUID"]), "{:?}", info.errors);
+    assert!(
+        has_err(
+            &info,
+            &[
+                "TypeRef row 1",
+                "#Strings heap at 0x",
+                "index 0xfff0 past end"
+            ]
+        ),
+        "{:?}",
+        info.errors
+    );
+    assert!(
+        has_err(&info, &["Module row 1 Mvid", "#GUID"]),
+        "{:?}",
+        info.errors
+    );
     assert_eq!(info.type_refs[0].name, "");
     assert_eq!(info.type_refs[1].name, "IHttpHandler");
 }
@@ -342,12 +458,20 @@ fn base_class_cycles() {
     let mut m = sample();
     m.rows.get_mut(&TYPE_DEF).unwrap()[3][3] = cidx(Coded::TypeDefOrRef, TYPE_DEF, 4);
     let info = m.parse();
-    assert!(has_err(&info, &["TypeDef row 4", "Extends chain is cyclic"]), "{:?}", info.errors);
+    assert!(
+        has_err(&info, &["TypeDef row 4", "Extends chain is cyclic"]),
+        "{:?}",
+        info.errors
+    );
     // Base <-> Derived: Base still implements IHttpHandler, both report it.
     let mut m = sample();
     m.rows.get_mut(&TYPE_DEF).unwrap()[2][3] = cidx(Coded::TypeDefOrRef, TYPE_DEF, 4);
     let info = m.parse();
-    assert!(has_err(&info, &["Extends chain is cyclic"]), "{:?}", info.errors);
+    assert!(
+        has_err(&info, &["Extends chain is cyclic"]),
+        "{:?}",
+        info.errors
+    );
     assert!(info.components.iter().any(|c| c.type_name == "Ns.Derived"));
     assert!(info.components.iter().any(|c| c.type_name == "Ns.Base"));
 }
@@ -358,7 +482,11 @@ fn nested_class_cycle() {
     m.row(NESTED_CLASS, &[5, 6]); // Outer inside Inner, Inner inside Outer
     m.row(NESTED_CLASS, &[4, 4]); // Derived inside itself
     let info = m.parse();
-    assert!(has_err(&info, &["NestedClass table", "cyclic"]), "{:?}", info.errors);
+    assert!(
+        has_err(&info, &["NestedClass table", "cyclic"]),
+        "{:?}",
+        info.errors
+    );
     assert_eq!(info.type_defs.len(), 6);
     assert!(info.type_defs[5].full_name.ends_with("Inner"));
     assert!(info.type_defs[3].full_name.ends_with("Derived"));
@@ -370,7 +498,10 @@ fn truncations_and_bad_headers() {
     for cut in 0..f.len() {
         let info = parse(&f[..cut], rva, size, &secs);
         if cut < f.len() {
-            assert!(!info.errors.is_empty() || info.type_defs.len() == 6, "cut {cut}");
+            assert!(
+                !info.errors.is_empty() || info.type_defs.len() == 6,
+                "cut {cut}"
+            );
         }
     }
     let info = parse(&f, 0x5000_0000, 72, &secs);
@@ -415,6 +546,13 @@ fn deep_nesting_is_capped() {
         }
     }
     let info = m.parse();
-    assert!(has_err(&info, &["deeper than MAX_NESTING"]), "{:?}", info.errors);
-    assert!(info.type_defs.iter().all(|t| t.full_name.len() <= MAX_STRING_LEN));
+    assert!(
+        has_err(&info, &["deeper than MAX_NESTING"]),
+        "{:?}",
+        info.errors
+    );
+    assert!(info
+        .type_defs
+        .iter()
+        .all(|t| t.full_name.len() <= MAX_STRING_LEN));
 }

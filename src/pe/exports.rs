@@ -47,14 +47,26 @@ pub struct ExportTable {
 
 /// Read the export directory at `dir_rva`/`dir_size`. Structural problems are
 /// pushed onto `errors`; whatever could be read is returned.
-pub fn read_exports(rva: &Rva<'_>, dir_rva: u32, dir_size: u32, errors: &mut Vec<String>) -> Option<ExportTable> {
+pub fn read_exports(
+    rva: &Rva<'_>,
+    dir_rva: u32,
+    dir_size: u32,
+    errors: &mut Vec<String>,
+) -> Option<ExportTable> {
     let bytes = rva.bytes;
     let Some(dir_off) = rva.to_offset(dir_rva) else {
-        errors.push(format!("export directory RVA {dir_rva:#x} maps to no file offset"));
+        errors.push(format!(
+            "export directory RVA {dir_rva:#x} maps to no file offset"
+        ));
         return None;
     };
-    if dir_off.checked_add(SIZEOF_EXPORT_DIRECTORY_TABLE).is_none_or(|end| end > bytes.len()) {
-        errors.push(format!("export directory at {dir_off:#x}: IMAGE_EXPORT_DIRECTORY past end of file"));
+    if dir_off
+        .checked_add(SIZEOF_EXPORT_DIRECTORY_TABLE)
+        .is_none_or(|end| end > bytes.len())
+    {
+        errors.push(format!(
+            "export directory at {dir_off:#x}: IMAGE_EXPORT_DIRECTORY past end of file"
+        ));
         return None;
     }
     let dir = match ExportDirectoryTable::parse(bytes, dir_off) {
@@ -64,14 +76,27 @@ pub fn read_exports(rva: &Rva<'_>, dir_rva: u32, dir_size: u32, errors: &mut Vec
             return None;
         }
     };
-    let mut table = ExportTable { ordinal_base: dir.ordinal_base, ..ExportTable::default() };
+    let mut table = ExportTable {
+        ordinal_base: dir.ordinal_base,
+        ..ExportTable::default()
+    };
     table.dll_name = rva
         .to_offset(dir.name_rva)
         .and_then(|o| read_cstr(bytes, o, MAX_NAME_LEN))
         .map(|s| String::from_utf8_lossy(s).into_owned());
 
-    let n_funcs = capped(dir.address_table_entries, "NumberOfFunctions", dir_off, errors);
-    let n_names = capped(dir.number_of_name_pointers, "NumberOfNames", dir_off, errors);
+    let n_funcs = capped(
+        dir.address_table_entries,
+        "NumberOfFunctions",
+        dir_off,
+        errors,
+    );
+    let n_names = capped(
+        dir.number_of_name_pointers,
+        "NumberOfNames",
+        dir_off,
+        errors,
+    );
 
     // Export Address Table.
     let mut eat: Vec<u32> = Vec::new();
@@ -107,7 +132,12 @@ pub fn read_exports(rva: &Rva<'_>, dir_rva: u32, dir_size: u32, errors: &mut Vec
         } else {
             None
         };
-        Export { ordinal: dir.ordinal_base.wrapping_add(index as u32), name, rva: f_rva, forwarder }
+        Export {
+            ordinal: dir.ordinal_base.wrapping_add(index as u32),
+            name,
+            rva: f_rva,
+            forwarder,
+        }
     };
 
     // Name pointer table and name-ordinal table.
@@ -154,7 +184,9 @@ pub fn read_exports(rva: &Rva<'_>, dir_rva: u32, dir_size: u32, errors: &mut Vec
             table.exports.push(make(i, None));
         }
     }
-    table.exports.sort_by(|a, b| a.ordinal.cmp(&b.ordinal).then_with(|| a.name.cmp(&b.name)));
+    table
+        .exports
+        .sort_by(|a, b| a.ordinal.cmp(&b.ordinal).then_with(|| a.name.cmp(&b.name)));
     Some(table)
 }
 

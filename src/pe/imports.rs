@@ -61,7 +61,14 @@ pub enum Table {
 
 /// Read the descriptors of `table` starting at `dir_rva`. `pe64` selects
 /// 8-byte thunks; `image_base` converts old-style (VA) delay descriptors.
-pub fn read_imports(rva: &Rva<'_>, table: Table, dir_rva: u32, pe64: bool, image_base: u64, errors: &mut Vec<String>) -> Vec<ImportedDll> {
+pub fn read_imports(
+    rva: &Rva<'_>,
+    table: Table,
+    dir_rva: u32,
+    pe64: bool,
+    image_base: u64,
+    errors: &mut Vec<String>,
+) -> Vec<ImportedDll> {
     let what = match table {
         Table::Import => "import directory",
         Table::Delay => "delay-import directory",
@@ -81,11 +88,20 @@ pub fn read_imports(rva: &Rva<'_>, table: Table, dir_rva: u32, pe64: bool, image
         }
         let (name_rva, thunk_rva, iat_rva) = match table {
             Table::Import => {
-                let (Some(ilt), Some(name), Some(iat)) = (read_u32(b, off), read_u32(b, off + 12), read_u32(b, off + 16)) else {
-                    errors.push(format!("{what} at {start:#x}: descriptor at {off:#x} runs past end of file"));
+                let (Some(ilt), Some(name), Some(iat)) = (
+                    read_u32(b, off),
+                    read_u32(b, off + 12),
+                    read_u32(b, off + 16),
+                ) else {
+                    errors.push(format!(
+                        "{what} at {start:#x}: descriptor at {off:#x} runs past end of file"
+                    ));
                     break;
                 };
-                let ts_fwd = (read_u32(b, off + 4).unwrap_or(0), read_u32(b, off + 8).unwrap_or(0));
+                let ts_fwd = (
+                    read_u32(b, off + 4).unwrap_or(0),
+                    read_u32(b, off + 8).unwrap_or(0),
+                );
                 if ilt == 0 && name == 0 && iat == 0 && ts_fwd == (0, 0) {
                     break;
                 }
@@ -93,8 +109,15 @@ pub fn read_imports(rva: &Rva<'_>, table: Table, dir_rva: u32, pe64: bool, image
                 (name, ilt, iat)
             }
             Table::Delay => {
-                let (Some(attrs), Some(name), Some(iat), Some(int)) = (read_u32(b, off), read_u32(b, off + 4), read_u32(b, off + 12), read_u32(b, off + 16)) else {
-                    errors.push(format!("{what} at {start:#x}: descriptor at {off:#x} runs past end of file"));
+                let (Some(attrs), Some(name), Some(iat), Some(int)) = (
+                    read_u32(b, off),
+                    read_u32(b, off + 4),
+                    read_u32(b, off + 12),
+                    read_u32(b, off + 16),
+                ) else {
+                    errors.push(format!(
+                        "{what} at {start:#x}: descriptor at {off:#x} runs past end of file"
+                    ));
                     break;
                 };
                 if name == 0 {
@@ -102,12 +125,23 @@ pub fn read_imports(rva: &Rva<'_>, table: Table, dir_rva: u32, pe64: bool, image
                 }
                 off += IMAGE_DELAYLOAD_DESCRIPTOR_SIZE;
                 // Attributes bit 0 clear: pre-VC7 descriptors hold VAs, not RVAs.
-                let fix = |v: u32| if attrs & 1 == 0 && v != 0 { (v as u64).wrapping_sub(image_base) as u32 } else { v };
+                let fix = |v: u32| {
+                    if attrs & 1 == 0 && v != 0 {
+                        (v as u64).wrapping_sub(image_base) as u32
+                    } else {
+                        v
+                    }
+                };
                 (fix(name), fix(int), fix(iat))
             }
         };
-        let Some(dll) = rva.to_offset(name_rva).and_then(|o| read_cstr(b, o, MAX_IMPORT_NAME)) else {
-            errors.push(format!("{what} at {start:#x}: DLL name RVA {name_rva:#x} is out of range"));
+        let Some(dll) = rva
+            .to_offset(name_rva)
+            .and_then(|o| read_cstr(b, o, MAX_IMPORT_NAME))
+        else {
+            errors.push(format!(
+                "{what} at {start:#x}: DLL name RVA {name_rva:#x} is out of range"
+            ));
             continue;
         };
         let dll = String::from_utf8_lossy(dll).into_owned();
@@ -123,10 +157,20 @@ pub fn read_imports(rva: &Rva<'_>, table: Table, dir_rva: u32, pe64: bool, image
     out
 }
 
-fn read_thunks(rva: &Rva<'_>, thunks_rva: u32, pe64: bool, budget: &mut usize, dll: &str, what: &str, errors: &mut Vec<String>) -> Vec<ImportedFunction> {
+fn read_thunks(
+    rva: &Rva<'_>,
+    thunks_rva: u32,
+    pe64: bool,
+    budget: &mut usize,
+    dll: &str,
+    what: &str,
+    errors: &mut Vec<String>,
+) -> Vec<ImportedFunction> {
     let mut out = Vec::new();
     let Some(mut off) = rva.to_offset(thunks_rva) else {
-        errors.push(format!("{what}: thunks of {dll} at RVA {thunks_rva:#x} map to no file offset"));
+        errors.push(format!(
+            "{what}: thunks of {dll} at RVA {thunks_rva:#x} map to no file offset"
+        ));
         return out;
     };
     let b = rva.bytes;
@@ -145,7 +189,10 @@ fn read_thunks(rva: &Rva<'_>, thunks_rva: u32, pe64: bool, budget: &mut usize, d
         }
         *budget -= 1;
         if by_ordinal {
-            out.push(ImportedFunction { name: None, ordinal: Some(value as u16) });
+            out.push(ImportedFunction {
+                name: None,
+                ordinal: Some(value as u16),
+            });
             continue;
         }
         // IMAGE_IMPORT_BY_NAME: Hint (u16) then the name.
@@ -155,9 +202,14 @@ fn read_thunks(rva: &Rva<'_>, thunks_rva: u32, pe64: bool, budget: &mut usize, d
             .filter(|&o| read_u16(b, o).is_some())
             .and_then(|o| read_cstr(b, o + 2, MAX_IMPORT_NAME));
         match name {
-            Some(n) => out.push(ImportedFunction { name: Some(String::from_utf8_lossy(n).into_owned()), ordinal: None }),
+            Some(n) => out.push(ImportedFunction {
+                name: Some(String::from_utf8_lossy(n).into_owned()),
+                ordinal: None,
+            }),
             None => {
-                errors.push(format!("{what}: {dll} hint/name RVA {value:#x} is out of range"));
+                errors.push(format!(
+                    "{what}: {dll} hint/name RVA {value:#x} is out of range"
+                ));
                 return out;
             }
         }
@@ -206,20 +258,52 @@ mod tests {
     use super::*;
 
     fn f(name: &str) -> ImportedFunction {
-        ImportedFunction { name: Some(name.into()), ordinal: None }
+        ImportedFunction {
+            name: Some(name.into()),
+            ordinal: None,
+        }
     }
 
     #[test]
     fn imphash_matches_pefile_rules() {
         // pefile: md5("kernel32.createfilea,ws2_32.socket,foo.ocx2.bar,oleaut32.sysallocstring,x.ord7")
         let imports = vec![
-            ImportedDll { dll: "KERNEL32.dll".into(), functions: vec![f("CreateFileA")] },
-            ImportedDll { dll: "WS2_32.dll".into(), functions: vec![ImportedFunction { name: None, ordinal: Some(23) }] },
-            ImportedDll { dll: "foo.ocx2".into(), functions: vec![f("Bar")] },
-            ImportedDll { dll: "OLEAUT32.dll".into(), functions: vec![ImportedFunction { name: None, ordinal: Some(2) }] },
-            ImportedDll { dll: "x.dll".into(), functions: vec![ImportedFunction { name: None, ordinal: Some(7) }] },
+            ImportedDll {
+                dll: "KERNEL32.dll".into(),
+                functions: vec![f("CreateFileA")],
+            },
+            ImportedDll {
+                dll: "WS2_32.dll".into(),
+                functions: vec![ImportedFunction {
+                    name: None,
+                    ordinal: Some(23),
+                }],
+            },
+            ImportedDll {
+                dll: "foo.ocx2".into(),
+                functions: vec![f("Bar")],
+            },
+            ImportedDll {
+                dll: "OLEAUT32.dll".into(),
+                functions: vec![ImportedFunction {
+                    name: None,
+                    ordinal: Some(2),
+                }],
+            },
+            ImportedDll {
+                dll: "x.dll".into(),
+                functions: vec![ImportedFunction {
+                    name: None,
+                    ordinal: Some(7),
+                }],
+            },
         ];
-        let expect = format!("{:x}", Md5::digest(b"kernel32.createfilea,ws2_32.socket,foo.ocx2.bar,oleaut32.sysallocstring,x.ord7"));
+        let expect = format!(
+            "{:x}",
+            Md5::digest(
+                b"kernel32.createfilea,ws2_32.socket,foo.ocx2.bar,oleaut32.sysallocstring,x.ord7"
+            )
+        );
         assert_eq!(imphash(&imports).unwrap(), expect);
         assert_eq!(imphash(&[]), None);
     }

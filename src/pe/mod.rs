@@ -185,7 +185,10 @@ pub fn analyze(bytes: &[u8]) -> Result<PeFacts, NotPe> {
         }
     };
     if header.signature != 0x0000_4550 {
-        return Err(NotPe(format!("no PE signature at e_lfanew {:#x}", header.dos_header.pe_pointer)));
+        return Err(NotPe(format!(
+            "no PE signature at e_lfanew {:#x}",
+            header.dos_header.pe_pointer
+        )));
     }
     let coff = header.coff_header;
     let mut f = PeFacts {
@@ -218,12 +221,14 @@ pub fn analyze(bytes: &[u8]) -> Result<PeFacts, NotPe> {
     }
     let mut off = sect_off;
     // Long section names ("/123") index the COFF string table after the symbols.
-    let strtab = (coff.pointer_to_symbol_table as usize).saturating_add((coff.number_of_symbol_table as usize).saturating_mul(18));
+    let strtab = (coff.pointer_to_symbol_table as usize)
+        .saturating_add((coff.number_of_symbol_table as usize).saturating_mul(18));
     for i in 0..(coff.number_of_sections as usize).min(MAX_SECTIONS) {
         match SectionTable::parse(bytes, &mut off, strtab) {
             Ok(s) => sections.push(s),
             Err(e) => {
-                f.errors.push(format!("section table at {sect_off:#x}: section {i}: {e}"));
+                f.errors
+                    .push(format!("section table at {sect_off:#x}: section {i}: {e}"));
                 break;
             }
         }
@@ -257,10 +262,18 @@ pub fn analyze(bytes: &[u8]) -> Result<PeFacts, NotPe> {
         });
     }
     if raw_end > 0 && len > raw_end {
-        f.overlay = Some(Span { offset: raw_end, size: len - raw_end });
+        f.overlay = Some(Span {
+            offset: raw_end,
+            size: len - raw_end,
+        });
     }
 
-    let rva = Rva { bytes, sections: &sections, file_alignment, opts: &opts };
+    let rva = Rva {
+        bytes,
+        sections: &sections,
+        file_alignment,
+        opts: &opts,
+    };
     let dd = &opt.data_directories;
 
     if let Some(d) = dd.get_export_table().filter(|d| d.virtual_address != 0) {
@@ -270,14 +283,37 @@ pub fn analyze(bytes: &[u8]) -> Result<PeFacts, NotPe> {
         }
     }
     if let Some(d) = dd.get_import_table().filter(|d| d.virtual_address != 0) {
-        f.imports = imports::read_imports(&rva, imports::Table::Import, d.virtual_address, pe64, f.image_base, &mut f.errors);
+        f.imports = imports::read_imports(
+            &rva,
+            imports::Table::Import,
+            d.virtual_address,
+            pe64,
+            f.image_base,
+            &mut f.errors,
+        );
         f.imphash = imports::imphash(&f.imports);
     }
-    if let Some(d) = dd.get_delay_import_descriptor().filter(|d| d.virtual_address != 0) {
-        f.delay_imports = imports::read_imports(&rva, imports::Table::Delay, d.virtual_address, pe64, f.image_base, &mut f.errors);
+    if let Some(d) = dd
+        .get_delay_import_descriptor()
+        .filter(|d| d.virtual_address != 0)
+    {
+        f.delay_imports = imports::read_imports(
+            &rva,
+            imports::Table::Delay,
+            d.virtual_address,
+            pe64,
+            f.image_base,
+            &mut f.errors,
+        );
     }
     if let Some(d) = dd.get_debug_table().filter(|d| d.virtual_address != 0) {
-        match goblin::pe::debug::DebugData::parse_with_opts(bytes, *d, &sections, file_alignment, &opts) {
+        match goblin::pe::debug::DebugData::parse_with_opts(
+            bytes,
+            *d,
+            &sections,
+            file_alignment,
+            &opts,
+        ) {
             Ok(dbg) => {
                 let raw = dbg
                     .codeview_pdb70_debug_info
@@ -288,11 +324,20 @@ pub fn analyze(bytes: &[u8]) -> Result<PeFacts, NotPe> {
                     f.pdb_path = Some(String::from_utf8_lossy(&raw[..end]).into_owned());
                 }
             }
-            Err(e) => f.errors.push(format!("debug directory at RVA {:#x}: {e}", d.virtual_address)),
+            Err(e) => f.errors.push(format!(
+                "debug directory at RVA {:#x}: {e}",
+                d.virtual_address
+            )),
         }
     }
     if let Some(d) = dd.get_resource_table().filter(|d| d.virtual_address != 0) {
-        match goblin::pe::resource::ResourceData::parse_with_opts(bytes, *d, &sections, file_alignment, &opts) {
+        match goblin::pe::resource::ResourceData::parse_with_opts(
+            bytes,
+            *d,
+            &sections,
+            file_alignment,
+            &opts,
+        ) {
             Ok(res) => {
                 if let Some(v) = res.version_info {
                     let s = &v.string_info;
@@ -308,18 +353,33 @@ pub fn analyze(bytes: &[u8]) -> Result<PeFacts, NotPe> {
                     };
                 }
             }
-            Err(e) => f.errors.push(format!("resource directory at RVA {:#x}: {e}", d.virtual_address)),
+            Err(e) => f.errors.push(format!(
+                "resource directory at RVA {:#x}: {e}",
+                d.virtual_address
+            )),
         }
     }
-    if let Some(d) = dd.get_certificate_table().filter(|d| d.virtual_address != 0 && d.size != 0) {
+    if let Some(d) = dd
+        .get_certificate_table()
+        .filter(|d| d.virtual_address != 0 && d.size != 0)
+    {
         // The security directory holds a file offset, not an RVA.
-        let span = Span { offset: d.virtual_address as u64, size: d.size as u64 };
+        let span = Span {
+            offset: d.virtual_address as u64,
+            size: d.size as u64,
+        };
         if span.offset + span.size > len {
-            f.errors.push(format!("certificate table at {:#x} (+{:#x}) runs past end of file", span.offset, span.size));
+            f.errors.push(format!(
+                "certificate table at {:#x} (+{:#x}) runs past end of file",
+                span.offset, span.size
+            ));
         }
         f.certificate_table = Some(span);
     }
-    if let Some(d) = dd.get_clr_runtime_header().filter(|d| d.virtual_address != 0) {
+    if let Some(d) = dd
+        .get_clr_runtime_header()
+        .filter(|d| d.virtual_address != 0)
+    {
         f.clr_header = Some((d.virtual_address, d.size));
     }
     Ok(f)
@@ -356,14 +416,17 @@ fn coff_only(bytes: &[u8], why: String) -> Result<PeFacts, NotPe> {
         return Err(NotPe(format!("PE headers: {why}")));
     };
     let mut off = pe + 4;
-    let coff = goblin::pe::header::CoffHeader::parse(bytes, &mut off).map_err(|e| NotPe(format!("COFF header at {:#x}: {e}", pe + 4)))?;
+    let coff = goblin::pe::header::CoffHeader::parse(bytes, &mut off)
+        .map_err(|e| NotPe(format!("COFF header at {:#x}: {e}", pe + 4)))?;
     Ok(PeFacts {
         machine: machine_name(coff.machine),
         format: "unknown",
         is_dll: coff.characteristics & goblin::pe::characteristic::IMAGE_FILE_DLL != 0,
         timestamp: coff.time_date_stamp,
         timestamp_utc: rfc3339(coff.time_date_stamp as i64),
-        errors: vec![format!("optional header at {off:#x}: {why}; only the COFF header was read")],
+        errors: vec![format!(
+            "optional header at {off:#x}: {why}; only the COFF header was read"
+        )],
         ..PeFacts::default()
     })
 }
@@ -407,11 +470,25 @@ fn section_name(s: &SectionTable) -> String {
 }
 
 fn section_flags(c: u32) -> String {
-    use goblin::pe::section_table::{IMAGE_SCN_MEM_EXECUTE, IMAGE_SCN_MEM_READ, IMAGE_SCN_MEM_WRITE};
+    use goblin::pe::section_table::{
+        IMAGE_SCN_MEM_EXECUTE, IMAGE_SCN_MEM_READ, IMAGE_SCN_MEM_WRITE,
+    };
     let mut s = String::with_capacity(3);
-    s.push(if c & IMAGE_SCN_MEM_READ != 0 { 'r' } else { '-' });
-    s.push(if c & IMAGE_SCN_MEM_WRITE != 0 { 'w' } else { '-' });
-    s.push(if c & IMAGE_SCN_MEM_EXECUTE != 0 { 'x' } else { '-' });
+    s.push(if c & IMAGE_SCN_MEM_READ != 0 {
+        'r'
+    } else {
+        '-'
+    });
+    s.push(if c & IMAGE_SCN_MEM_WRITE != 0 {
+        'w'
+    } else {
+        '-'
+    });
+    s.push(if c & IMAGE_SCN_MEM_EXECUTE != 0 {
+        'x'
+    } else {
+        '-'
+    });
     s
 }
 
@@ -467,7 +544,12 @@ pub fn rfc3339(secs: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 #[cfg(test)]

@@ -753,7 +753,10 @@ mod tests {
         assert_eq!(ordinal_name("oleaut32.dll", 284), Some("BSTR_UserMarshal"));
         assert_eq!(ordinal_name("ws2_32.dll", 1), Some("accept"));
         assert_eq!(ordinal_name("ws2_32.dll", 66), Some("WSAEnumProtocolsA"));
-        assert_eq!(ordinal_name("ws2_32.dll", 131), Some("WSCEnumNameSpaceProviders32"));
+        assert_eq!(
+            ordinal_name("ws2_32.dll", 131),
+            Some("WSCEnumNameSpaceProviders32")
+        );
         assert_eq!(ordinal_name("wsock32.dll", 1), Some("accept"));
         assert_eq!(ordinal_name("wsock32.dll", 52), Some("gethostbyname"));
         assert_eq!(ordinal_name("wsock32.dll", 1100), Some("inet_network"));

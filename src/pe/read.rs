@@ -21,15 +21,25 @@ pub struct Rva<'a> {
 impl Rva<'_> {
     /// File offset of `rva`, when a section (or the headers) holds it and it lies inside the file.
     pub fn to_offset(&self, rva: u32) -> Option<usize> {
-        let off = goblin::pe::utils::find_offset(rva as usize, self.sections, self.file_alignment, self.opts)
-            .or_else(|| {
-                // RVAs inside the headers map one to one (pefile does the same).
-                let first = self.sections.iter().map(|s| s.pointer_to_raw_data).filter(|&p| p > 0).min();
-                match first {
-                    Some(p) if rva < p => Some(rva as usize),
-                    _ => None,
-                }
-            })?;
+        let off = goblin::pe::utils::find_offset(
+            rva as usize,
+            self.sections,
+            self.file_alignment,
+            self.opts,
+        )
+        .or_else(|| {
+            // RVAs inside the headers map one to one (pefile does the same).
+            let first = self
+                .sections
+                .iter()
+                .map(|s| s.pointer_to_raw_data)
+                .filter(|&p| p > 0)
+                .min();
+            match first {
+                Some(p) if rva < p => Some(rva as usize),
+                _ => None,
+            }
+        })?;
         (off < self.bytes.len()).then_some(off)
     }
 }

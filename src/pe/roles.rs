@@ -44,8 +44,16 @@ impl Role {
 /// Export sets of the native roles: (role, required names, optional names).
 pub const EXPORT_ROLES: &[(Role, &[&str], &[&str])] = &[
     (Role::NativeModule, &["RegisterModule"], &[]),
-    (Role::IsapiExtension, &["GetExtensionVersion", "HttpExtensionProc"], &["TerminateExtension"]),
-    (Role::IsapiFilter, &["GetFilterVersion", "HttpFilterProc"], &["TerminateFilter"]),
+    (
+        Role::IsapiExtension,
+        &["GetExtensionVersion", "HttpExtensionProc"],
+        &["TerminateExtension"],
+    ),
+    (
+        Role::IsapiFilter,
+        &["GetFilterVersion", "HttpFilterProc"],
+        &["TerminateFilter"],
+    ),
 ];
 
 /// One export that took part in a role decision.
@@ -101,7 +109,9 @@ pub fn classify(exports: &[Export]) -> ExportRoles {
             let mut found_exact = false;
             let mut found_decorated = false;
             for e in exports {
-                let Some(name) = e.name.as_deref() else { continue };
+                let Some(name) = e.name.as_deref() else {
+                    continue;
+                };
                 let decorated = if name == *want {
                     false
                 } else if undecorate(name) == Some(*want) {
@@ -149,13 +159,21 @@ mod tests {
         names
             .iter()
             .enumerate()
-            .map(|(i, n)| Export { ordinal: i as u32 + 1, name: Some(n.to_string()), rva: 0x1000, forwarder: None })
+            .map(|(i, n)| Export {
+                ordinal: i as u32 + 1,
+                name: Some(n.to_string()),
+                rva: 0x1000,
+                forwarder: None,
+            })
             .collect()
     }
 
     #[test]
     fn undecorate_forms() {
-        assert_eq!(undecorate("_HttpExtensionProc@4"), Some("HttpExtensionProc"));
+        assert_eq!(
+            undecorate("_HttpExtensionProc@4"),
+            Some("HttpExtensionProc")
+        );
         assert_eq!(undecorate("RegisterModule@12"), Some("RegisterModule"));
         assert_eq!(undecorate("RegisterModule"), None);
         assert_eq!(undecorate("Foo@bar"), None);
@@ -165,21 +183,39 @@ mod tests {
 
     #[test]
     fn complete_sets_make_roles() {
-        let r = classify(&ex(&["RegisterModule", "GetExtensionVersion", "HttpExtensionProc", "GetFilterVersion", "HttpFilterProc"]));
-        assert_eq!(r.roles, vec![Role::NativeModule, Role::IsapiExtension, Role::IsapiFilter]);
+        let r = classify(&ex(&[
+            "RegisterModule",
+            "GetExtensionVersion",
+            "HttpExtensionProc",
+            "GetFilterVersion",
+            "HttpFilterProc",
+        ]));
+        assert_eq!(
+            r.roles,
+            vec![Role::NativeModule, Role::IsapiExtension, Role::IsapiFilter]
+        );
         assert!(r.incomplete.is_empty() && r.decorated.is_empty());
     }
 
     #[test]
     fn partial_and_lookalike_sets() {
-        let r = classify(&ex(&["HttpExtensionProc", "RegisterModuleHelper", "MyGetExtensionVersion", "TerminateFilter"]));
+        let r = classify(&ex(&[
+            "HttpExtensionProc",
+            "RegisterModuleHelper",
+            "MyGetExtensionVersion",
+            "TerminateFilter",
+        ]));
         assert!(r.roles.is_empty());
         assert_eq!(r.incomplete, vec![Role::IsapiExtension, Role::IsapiFilter]);
     }
 
     #[test]
     fn decorated_sets_do_not_load() {
-        let r = classify(&ex(&["_GetExtensionVersion@4", "_HttpExtensionProc@4", "RegisterModule@12"]));
+        let r = classify(&ex(&[
+            "_GetExtensionVersion@4",
+            "_HttpExtensionProc@4",
+            "RegisterModule@12",
+        ]));
         assert!(r.roles.is_empty());
         assert_eq!(r.decorated, vec![Role::NativeModule, Role::IsapiExtension]);
         // Half exact, half decorated: still not loadable.
@@ -191,9 +227,17 @@ mod tests {
     fn case_matters_and_forwarders_count() {
         let mut e = ex(&["registermodule"]);
         assert!(classify(&e).roles.is_empty());
-        e.push(Export { ordinal: 9, name: Some("RegisterModule".into()), rva: 0x2000, forwarder: Some("real.RegisterModule".into()) });
+        e.push(Export {
+            ordinal: 9,
+            name: Some("RegisterModule".into()),
+            rva: 0x2000,
+            forwarder: Some("real.RegisterModule".into()),
+        });
         let r = classify(&e);
         assert_eq!(r.roles, vec![Role::NativeModule]);
-        assert_eq!(r.exports[0].forwarder.as_deref(), Some("real.RegisterModule"));
+        assert_eq!(
+            r.exports[0].forwarder.as_deref(),
+            Some("real.RegisterModule")
+        );
     }
 }

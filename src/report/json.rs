@@ -11,6 +11,8 @@ use serde::Serialize;
 
 use crate::analyze::{FileReport, Outcome};
 use crate::pe::{PeFacts, Role, RoleExport};
+use crate::rules::RuleHit;
+use crate::score::Verdict;
 
 /// Version of the record layout; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -22,6 +24,12 @@ pub struct FileRecord<'a> {
     pub record: &'static str,
     /// ECS `file.*`.
     pub file: EcsFile<'a>,
+    /// ECS `event.*` (risk score of analysed files).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<EcsEvent>,
+    /// ECS `threat.*` (ATT&CK techniques of the matching rules).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threat: Option<EcsThreat>,
     /// iisweep's own fields.
     pub iisweep: IisweepFile<'a>,
 }
@@ -53,6 +61,29 @@ pub struct EcsFile<'a> {
     /// `file.code_signature`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code_signature: Option<EcsCodeSignature>,
+}
+
+/// ECS `event`.
+#[derive(Serialize)]
+pub struct EcsEvent {
+    /// `event.risk_score`: the verdict score, 0-100.
+    pub risk_score: f64,
+}
+
+/// ECS `threat`.
+#[derive(Serialize)]
+pub struct EcsThreat {
+    /// `threat.framework`.
+    pub framework: &'static str,
+    /// `threat.technique`.
+    pub technique: EcsTechnique,
+}
+
+/// ECS `threat.technique`.
+#[derive(Serialize)]
+pub struct EcsTechnique {
+    /// `threat.technique.id`: sorted, unique.
+    pub id: Vec<String>,
 }
 
 /// ECS `file.hash`.
@@ -110,6 +141,15 @@ pub struct IisweepFile<'a> {
     /// The exports behind the role decisions.
     #[serde(skip_serializing_if = "<[RoleExport]>::is_empty")]
     pub role_exports: &'a [RoleExport],
+    /// Verdict level and score (analysed files).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<&'a Verdict>,
+    /// Matching rules, strongest first: the reasons of the verdict.
+    #[serde(skip_serializing_if = "<[RuleHit]>::is_empty")]
+    pub reasons: &'a [RuleHit],
+    /// Why the rules could not run on this file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rules_error: Option<&'a str>,
     /// The file parsed as PE.
     pub is_pe: bool,
     /// The file has a CLR runtime header.
@@ -140,9 +180,17 @@ const NO_ROLES: &[Role] = &[];
 pub fn file_record(r: &FileReport) -> FileRecord<'_> {
     let path = &r.path;
     let bytes = path.as_os_str().as_bytes();
-    let path_hex = std::str::from_utf8(bytes).is_err().then(|| crate::pe::hex(bytes));
-    let name = path.file_name().map(|n| String::from_utf8_lossy(n.as_bytes())).unwrap_or_default();
-    let directory = path.parent().map(|d| String::from_utf8_lossy(d.as_os_str().as_bytes())).unwrap_or_default();
+    let path_hex = std::str::from_utf8(bytes)
+        .is_err()
+        .then(|| crate::pe::hex(bytes));
+    let name = path
+        .file_name()
+        .map(|n| String::from_utf8_lossy(n.as_bytes()))
+        .unwrap_or_default();
+    let directory = path
+        .parent()
+        .map(|d| String::from_utf8_lossy(d.as_os_str().as_bytes()))
+        .unwrap_or_default();
     let mut file = EcsFile {
         path: String::from_utf8_lossy(bytes),
         extension: extension(path),
@@ -160,6 +208,9 @@ pub fn file_record(r: &FileReport) -> FileRecord<'_> {
         incomplete_roles: NO_ROLES,
         decorated_roles: NO_ROLES,
         role_exports: &[],
+        verdict: None,
+        reasons: &[],
+        rules_error: None,
         is_pe: false,
         is_dotnet: false,
         pe: None,
@@ -169,6 +220,7 @@ pub fn file_record(r: &FileReport) -> FileRecord<'_> {
         message: None,
         path_hex,
     };
+    let (mut event, mut threat) = (None, None);
     match &r.outcome {
         Outcome::NotPe => iis.status = "not_pe",
         Outcome::Skipped(reason, detail) => {
@@ -185,6 +237,25 @@ pub fn file_record(r: &FileReport) -> FileRecord<'_> {
             iis.roles = &a.roles;
             iis.not_pe_reason = a.not_pe_reason.as_deref();
             iis.dotnet = a.dotnet.as_ref();
+            iis.verdict = Some(&a.verdict);
+            iis.reasons = &a.rule_hits;
+            iis.rules_error = a.rules_error.as_deref();
+            event = Some(EcsEvent {
+                risk_score: a.verdict.score as f64,
+            });
+            let mut ids: Vec<String> = a
+                .rule_hits
+                .iter()
+                .flat_map(|h| h.attack.iter().cloned())
+                .collect();
+            ids.sort();
+            ids.dedup();
+            if !ids.is_empty() {
+                threat = Some(EcsThreat {
+                    framework: "MITRE ATT&CK",
+                    technique: EcsTechnique { id: ids },
+                });
+            }
             if let Some(pe) = &a.pe {
                 iis.is_pe = true;
                 iis.is_dotnet = pe.clr_header.is_some();
@@ -202,16 +273,25 @@ pub fn file_record(r: &FileReport) -> FileRecord<'_> {
                     product: v.product.as_deref(),
                     file_version: v.file_version.as_deref(),
                 });
-                file.code_signature = Some(EcsCodeSignature { exists: pe.certificate_table.is_some() });
+                file.code_signature = Some(EcsCodeSignature {
+                    exists: pe.certificate_table.is_some(),
+                });
             }
         }
     }
-    FileRecord { record: "file", file, iisweep: iis }
+    FileRecord {
+        record: "file",
+        file,
+        event,
+        threat,
+        iisweep: iis,
+    }
 }
 
 /// Lowercased extension without the dot.
 pub fn extension(p: &Path) -> Option<String> {
-    p.extension().map(|e| String::from_utf8_lossy(e.as_bytes()).to_lowercase())
+    p.extension()
+        .map(|e| String::from_utf8_lossy(e.as_bytes()).to_lowercase())
 }
 
 fn ecs_architecture(machine: &str) -> &str {

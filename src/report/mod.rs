@@ -8,8 +8,8 @@
 //! Non-PE files are counted in the summary and printed only with
 //! `--report-all`, so output stays proportional to what matters.
 
-pub mod json;
 pub mod inspect;
+pub mod json;
 pub mod sanitize;
 pub mod table;
 
@@ -45,7 +45,11 @@ pub struct ToolInfo {
 
 /// This build's `ToolInfo`.
 pub fn tool_info() -> ToolInfo {
-    ToolInfo { name: "iisweep", version: env!("CARGO_PKG_VERSION"), schema_version: json::SCHEMA_VERSION }
+    ToolInfo {
+        name: "iisweep",
+        version: env!("CARGO_PKG_VERSION"),
+        schema_version: json::SCHEMA_VERSION,
+    }
 }
 
 /// A printer receives every report, then the summary.
@@ -56,27 +60,42 @@ pub trait Printer {
     fn finish(&mut self, summary: &Summary) -> io::Result<()>;
 }
 
-/// Should this report appear in the per-file output?
-pub fn is_reported(r: &FileReport, report_all: bool) -> bool {
-    report_all || !matches!(r.outcome, Outcome::NotPe)
+/// Which per-file records a printer emits.
+#[derive(Debug, Clone, Copy)]
+pub struct Filter {
+    /// Emit non-PE files too.
+    pub report_all: bool,
+    /// Emit analysed files only from this level up (errors and skips always).
+    pub min_level: crate::score::Level,
+}
+
+impl Filter {
+    /// Should this report appear in the per-file output?
+    pub fn keep(&self, r: &FileReport) -> bool {
+        match &r.outcome {
+            Outcome::NotPe => self.report_all && self.min_level == crate::score::Level::None,
+            Outcome::Analyzed(a) => a.verdict.level >= self.min_level,
+            _ => true,
+        }
+    }
 }
 
 /// NDJSON printer: streams.
 pub struct NdjsonPrinter<W: Write> {
     out: W,
-    report_all: bool,
+    filter: Filter,
 }
 
 impl<W: Write> NdjsonPrinter<W> {
     /// New printer over `out`.
-    pub fn new(out: W, report_all: bool) -> Self {
-        NdjsonPrinter { out, report_all }
+    pub fn new(out: W, filter: Filter) -> Self {
+        NdjsonPrinter { out, filter }
     }
 }
 
 impl<W: Write> Printer for NdjsonPrinter<W> {
     fn file(&mut self, r: &FileReport) -> io::Result<()> {
-        if !is_reported(r, self.report_all) {
+        if !self.filter.keep(r) {
             return Ok(());
         }
         serde_json::to_writer(&mut self.out, &json::file_record(r))?;
@@ -90,7 +109,14 @@ impl<W: Write> Printer for NdjsonPrinter<W> {
             tool: ToolInfo,
             summary: &'a crate::summary::SummaryJson,
         }
-        serde_json::to_writer(&mut self.out, &Rec { record: "summary", tool: tool_info(), summary: &summary.to_json() })?;
+        serde_json::to_writer(
+            &mut self.out,
+            &Rec {
+                record: "summary",
+                tool: tool_info(),
+                summary: &summary.to_json(),
+            },
+        )?;
         self.out.write_all(b"\n")?;
         self.out.flush()
     }
@@ -100,26 +126,32 @@ impl<W: Write> Printer for NdjsonPrinter<W> {
 /// (serialized), which is what a sorted document needs.
 pub struct JsonPrinter<W: Write> {
     out: W,
-    report_all: bool,
+    filter: Filter,
     settings: serde_json::Value,
     files: Vec<(Vec<u8>, Box<serde_json::value::RawValue>)>,
 }
 
 impl<W: Write> JsonPrinter<W> {
     /// New printer; `settings` is echoed in the document.
-    pub fn new(out: W, report_all: bool, settings: serde_json::Value) -> Self {
-        JsonPrinter { out, report_all, settings, files: Vec::new() }
+    pub fn new(out: W, filter: Filter, settings: serde_json::Value) -> Self {
+        JsonPrinter {
+            out,
+            filter,
+            settings,
+            files: Vec::new(),
+        }
     }
 }
 
 impl<W: Write> Printer for JsonPrinter<W> {
     fn file(&mut self, r: &FileReport) -> io::Result<()> {
-        if !is_reported(r, self.report_all) {
+        if !self.filter.keep(r) {
             return Ok(());
         }
         use std::os::unix::ffi::OsStrExt;
         let raw = serde_json::value::to_raw_value(&json::file_record(r))?;
-        self.files.push((r.path.as_os_str().as_bytes().to_vec(), raw));
+        self.files
+            .push((r.path.as_os_str().as_bytes().to_vec(), raw));
         Ok(())
     }
 

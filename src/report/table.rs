@@ -1,40 +1,54 @@
-//! Table printer: for people. Keeps only the rows it shows (components, near
-//! misses, skips and errors), so memory follows what is printed, not the
-//! number of files swept.
+//! Table printer: for people. Findings first (IIS components and any file a
+//! rule judged notice or above), highest level and score first, with the top
+//! reasons; then near misses, then what was not analysed, then totals. Keeps
+//! only the rows it shows, so memory follows what is printed, not the number
+//! of files swept.
 
 use std::io::{self, Write};
 
-use super::sanitize::display;
-use super::sanitize::escape;
-use super::Printer;
+use super::sanitize::{display, escape};
+use super::{Filter, Printer};
 use crate::analyze::{FileReport, Outcome, SkipReason};
+use crate::score::Level;
 use crate::summary::Summary;
+
+/// Reasons shown per finding.
+pub const TOP_REASONS: usize = 3;
 
 struct Row {
     path: Vec<u8>,
     text: String,
 }
 
-struct ComponentRow {
+struct Finding {
     path_key: Vec<u8>,
+    level: Level,
+    score: u8,
     roles: String,
     arch: String,
     path: String,
-    notes: String,
+    details: Vec<String>,
 }
 
 /// Table printer.
 pub struct TablePrinter<W: Write> {
     out: W,
-    components: Vec<ComponentRow>,
+    filter: Filter,
+    findings: Vec<Finding>,
     near_misses: Vec<Row>,
     problems: Vec<Row>,
 }
 
 impl<W: Write> TablePrinter<W> {
     /// New printer over `out`.
-    pub fn new(out: W) -> Self {
-        TablePrinter { out, components: Vec::new(), near_misses: Vec::new(), problems: Vec::new() }
+    pub fn new(out: W, filter: Filter) -> Self {
+        TablePrinter {
+            out,
+            filter,
+            findings: Vec::new(),
+            near_misses: Vec::new(),
+            problems: Vec::new(),
+        }
     }
 }
 
@@ -45,32 +59,66 @@ fn key(r: &FileReport) -> Vec<u8> {
 
 impl<W: Write> Printer for TablePrinter<W> {
     fn file(&mut self, r: &FileReport) -> io::Result<()> {
+        if !self.filter.keep(r) {
+            return Ok(());
+        }
         let path = display(&r.path);
         match &r.outcome {
             Outcome::Analyzed(a) => {
                 let Some(pe) = &a.pe else { return Ok(()) };
-                if a.is_component() {
+                if a.is_component() || a.verdict.level >= Level::Notice {
                     let roles: Vec<&str> = a.roles.iter().map(|r| r.as_str()).collect();
-                    let mut notes = Vec::new();
+                    let mut details = Vec::new();
+                    for h in a.rule_hits.iter().filter(|h| h.score > 0).take(TOP_REASONS) {
+                        details.push(format!(
+                            "{:>3} {}: {}",
+                            h.score,
+                            h.rule,
+                            escape(&h.description)
+                        ));
+                    }
+                    let more = a
+                        .rule_hits
+                        .iter()
+                        .filter(|h| h.score > 0)
+                        .count()
+                        .saturating_sub(TOP_REASONS);
+                    if more > 0 {
+                        details.push(format!("    (+{more} more: iisweep inspect)"));
+                    }
                     for e in &pe.export_roles.exports {
                         if let Some(f) = &e.forwarder {
-                            notes.push(format!("{} forwarded to {}", escape(&e.name), escape(f)));
+                            details.push(format!(
+                                "    {} forwarded to {}",
+                                escape(&e.name),
+                                escape(f)
+                            ));
                         }
                     }
-                    if pe.certificate_table.is_none() {
-                        notes.push("no signature".into());
+                    if let Some(d) = &a.dotnet {
+                        for c in d.components.iter().take(4) {
+                            details.push(format!("    type {}", escape(&c.type_name)));
+                        }
                     }
-                    if let Some(p) = &pe.pdb_path {
-                        notes.push(format!("pdb {}", escape(p)));
+                    if let Some(e) = &a.rules_error {
+                        details.push(format!("    rules: {}", escape(e)));
                     }
-                    self.components.push(ComponentRow {
+                    self.findings.push(Finding {
                         path_key: key(r),
-                        roles: roles.join(","),
+                        level: a.verdict.level,
+                        score: a.verdict.score,
+                        roles: if roles.is_empty() {
+                            "-".into()
+                        } else {
+                            roles.join(",")
+                        },
                         arch: pe.machine.clone(),
                         path,
-                        notes: notes.join("; "),
+                        details,
                     });
-                } else if !pe.export_roles.incomplete.is_empty() || !pe.export_roles.decorated.is_empty() {
+                } else if !pe.export_roles.incomplete.is_empty()
+                    || !pe.export_roles.decorated.is_empty()
+                {
                     let mut what = Vec::new();
                     for role in &pe.export_roles.incomplete {
                         what.push(format!("incomplete {}", role.as_str()));
@@ -78,38 +126,72 @@ impl<W: Write> Printer for TablePrinter<W> {
                     for role in &pe.export_roles.decorated {
                         what.push(format!("decorated {} (would not load)", role.as_str()));
                     }
-                    self.near_misses.push(Row { path: key(r), text: format!("{:<40} {}", what.join(", "), path) });
+                    self.near_misses.push(Row {
+                        path: key(r),
+                        text: format!("{:<40} {}", what.join(", "), path),
+                    });
                 }
             }
-            Outcome::Error(e) => self.problems.push(Row { path: key(r), text: format!("error    {path}: {}", escape(e)) }),
-            Outcome::Skipped(SkipReason::TooLarge, d) => {
-                self.problems.push(Row { path: key(r), text: format!("skipped  {path}: {}", escape(d)) })
-            }
+            Outcome::Error(e) => self.problems.push(Row {
+                path: key(r),
+                text: format!("error    {path}: {}", escape(e)),
+            }),
+            Outcome::Skipped(SkipReason::TooLarge, d) => self.problems.push(Row {
+                path: key(r),
+                text: format!("skipped  {path}: {}", escape(d)),
+            }),
             Outcome::Skipped(..) | Outcome::NotPe => {}
         }
         Ok(())
     }
 
     fn finish(&mut self, s: &Summary) -> io::Result<()> {
-        self.components.sort_by(|a, b| a.path_key.cmp(&b.path_key));
+        self.findings.sort_by(|a, b| {
+            b.level
+                .cmp(&a.level)
+                .then(b.score.cmp(&a.score))
+                .then_with(|| a.path_key.cmp(&b.path_key))
+        });
         for rows in [&mut self.near_misses, &mut self.problems] {
             rows.sort_by(|a, b| a.path.cmp(&b.path));
         }
         let o = &mut self.out;
-        if !self.components.is_empty() {
-            writeln!(o, "IIS components ({})", self.components.len())?;
-            let w = self.components.iter().map(|c| c.roles.len()).max().unwrap_or(5).max(5);
-            writeln!(o, "{:<w$}  {:<7} PATH", "ROLES", "ARCH")?;
-            for c in &self.components {
-                writeln!(o, "{:<w$}  {:<7} {}", c.roles, c.arch, c.path)?;
-                if !c.notes.is_empty() {
-                    writeln!(o, "{:<w$}  {:<7} ({})", "", "", c.notes)?;
+        if !self.findings.is_empty() {
+            writeln!(o, "IIS components and findings ({})", self.findings.len())?;
+            let w = self
+                .findings
+                .iter()
+                .map(|c| c.roles.len())
+                .max()
+                .unwrap_or(5)
+                .max(5);
+            writeln!(
+                o,
+                "{:<7} {:>5}  {:<w$}  {:<7} PATH",
+                "LEVEL", "SCORE", "ROLES", "ARCH"
+            )?;
+            for c in &self.findings {
+                writeln!(
+                    o,
+                    "{:<7} {:>5}  {:<w$}  {:<7} {}",
+                    c.level.as_str(),
+                    c.score,
+                    c.roles,
+                    c.arch,
+                    c.path
+                )?;
+                for d in &c.details {
+                    writeln!(o, "{:>15}{d}", "")?;
                 }
             }
             writeln!(o)?;
         }
         if !self.near_misses.is_empty() {
-            writeln!(o, "Partial or unloadable IIS export sets ({})", self.near_misses.len())?;
+            writeln!(
+                o,
+                "Partial or unloadable IIS export sets ({})",
+                self.near_misses.len()
+            )?;
             for r in &self.near_misses {
                 writeln!(o, "{}", r.text)?;
             }
@@ -123,19 +205,55 @@ impl<W: Write> Printer for TablePrinter<W> {
             writeln!(o)?;
         }
         let j = s.to_json();
-        let roles: Vec<String> = j.components_by_role.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let roles: Vec<String> = j
+            .components_by_role
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        let levels: Vec<String> = Level::ALL
+            .iter()
+            .rev()
+            .filter(|l| **l >= Level::Notice)
+            .map(|l| {
+                format!(
+                    "{} {}",
+                    l.as_str(),
+                    j.levels.get(l.as_str()).copied().unwrap_or(0)
+                )
+            })
+            .collect();
         let skipped: Vec<String> = j.skipped.iter().map(|(k, v)| format!("{k} {v}")).collect();
         writeln!(
             o,
-            "{} files, {} PE, {} IIS components{}, {} errors, skipped: {}",
+            "{} files, {} PE, {} IIS components{}; {}; {} errors; skipped: {}",
             j.files_seen,
             j.pe_files,
             j.components,
-            if roles.is_empty() { String::new() } else { format!(" ({})", roles.join(", ")) },
+            if roles.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", roles.join(", "))
+            },
+            levels.join(", "),
             j.errors,
-            if skipped.is_empty() { "none".to_string() } else { skipped.join(", ") }
+            if skipped.is_empty() {
+                "none".to_string()
+            } else {
+                skipped.join(", ")
+            }
         )?;
-        writeln!(o, "{:.2}s, {:.0} files/s, {:.1} MiB/s of PE data", j.elapsed_secs, j.files_per_sec, j.mib_per_sec)?;
+        if j.rules_errors > 0 {
+            writeln!(
+                o,
+                "{} files could not be fully scanned by the rules (see rules_error)",
+                j.rules_errors
+            )?;
+        }
+        writeln!(
+            o,
+            "{:.2}s, {:.0} files/s, {:.1} MiB/s of PE data",
+            j.elapsed_secs, j.files_per_sec, j.mib_per_sec
+        )?;
         o.flush()
     }
 }

@@ -1,0 +1,596 @@
+//! Match stage: YARA-X rules over each PE, with iisweep's facts as globals.
+//!
+//! The rule pack in `signatures/` is embedded in the binary and compiled once
+//! per process, together with any `--rules` files. Compiled rules are shared
+//! by every worker; each worker thread keeps one `Scanner`, created on first
+//! use and reused for every file it scans. Before each scan the file's facts
+//! are set as globals (roles, .NET, signature, name, extension, path), so a
+//! rule can combine structure and content.
+//!
+//! A compiled [`RuleSet`] lives for the rest of the process (its rules are
+//! leaked on purpose): per-thread scanners borrow them for `'static`, which
+//! keeps the hot path free of locks and re-creation.
+//!
+//! Error policy: a rule that fails to compile is an error for the whole run
+//! (with file, line and message); a scan that times out or fails is that
+//! file's `rules_error`, and the sweep goes on.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+/// The embedded rule pack: (origin, source).
+pub const DEFAULT_PACK: &[(&str, &str)] = &[
+    (
+        "signatures/identification.yar",
+        include_str!("../signatures/identification.yar"),
+    ),
+    (
+        "signatures/heuristics.yar",
+        include_str!("../signatures/heuristics.yar"),
+    ),
+    (
+        "signatures/families.yar",
+        include_str!("../signatures/families.yar"),
+    ),
+];
+
+/// Boolean globals every rule can use.
+pub const BOOL_GLOBALS: &[&str] = &[
+    "iis_native_module",
+    "iis_isapi_extension",
+    "iis_isapi_filter",
+    "iis_managed_module",
+    "iis_managed_handler",
+    "iis_component",
+    "is_dotnet",
+    "is_signed",
+];
+/// String globals every rule can use.
+pub const STRING_GLOBALS: &[&str] = &["file_name", "file_ext", "file_path"];
+
+/// Metadata keys `iisweep rules check` requires on every rule.
+pub const REQUIRED_META: &[&str] = &[
+    "description",
+    "score",
+    "attack",
+    "reference",
+    "layer",
+    "sample",
+];
+/// Allowed values of the `layer` metadata.
+pub const LAYERS: &[&str] = &["identification", "heuristic", "family"];
+/// Score given to a matching rule without a `score` metadata (user rules).
+pub const DEFAULT_SCORE: u8 = 50;
+/// Most evidence items kept per matching rule.
+pub const MAX_EVIDENCE_PER_RULE: usize = 8;
+/// Most bytes of a match shown in an excerpt.
+pub const EXCERPT_LEN: usize = 48;
+
+/// What iisweep knows of a rule, from its metadata and source.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleInfo {
+    /// Rule identifier.
+    pub name: String,
+    /// Namespace (`default` for the pack).
+    pub namespace: String,
+    /// File the rule came from.
+    pub origin: String,
+    /// `description` meta.
+    pub description: String,
+    /// `score` meta, 0-100.
+    pub score: u8,
+    /// `attack` meta, split on commas.
+    pub attack: Vec<String>,
+    /// `reference` meta.
+    pub reference: String,
+    /// `layer` meta.
+    pub layer: String,
+    /// `family` meta.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub family: Option<String>,
+    /// `sample` meta.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sample: Option<String>,
+    /// All metadata, as strings, for `rules check`.
+    #[serde(skip)]
+    pub meta: BTreeMap<String, String>,
+    /// The iisweep globals the rule's source mentions.
+    pub globals_used: Vec<&'static str>,
+}
+
+/// Per-file facts handed to the rules as globals.
+#[derive(Debug, Clone, Default)]
+pub struct RuleFacts<'a> {
+    /// Boolean globals by name (see `BOOL_GLOBALS`).
+    pub bools: [(&'static str, bool); 8],
+    /// `file_name` (lowercased base name).
+    pub file_name: String,
+    /// `file_ext` (lowercased, no dot).
+    pub file_ext: String,
+    /// `file_path`.
+    pub file_path: &'a str,
+}
+
+/// One byte range that made a pattern match.
+#[derive(Debug, Clone, Serialize)]
+pub struct Evidence {
+    /// Pattern identifier (`$h1`).
+    pub pattern: String,
+    /// File offset of the match.
+    pub offset: usize,
+    /// The matched bytes, escaped and cut to `EXCERPT_LEN`.
+    pub excerpt: String,
+}
+
+/// A matching rule with its evidence and the facts that fed it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleHit {
+    /// Rule identifier.
+    pub rule: String,
+    /// Namespace.
+    pub namespace: String,
+    /// Layer (`identification`, `heuristic`, `family`, or `user`).
+    pub layer: String,
+    /// Description.
+    pub description: String,
+    /// Score 0-100.
+    pub score: u8,
+    /// Family, for family rules.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub family: Option<String>,
+    /// ATT&CK technique ids.
+    pub attack: Vec<String>,
+    /// Reference.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub reference: String,
+    /// Pattern matches (at most `MAX_EVIDENCE_PER_RULE`).
+    pub evidence: Vec<Evidence>,
+    /// Values of the globals the rule mentions, for this file.
+    pub facts: BTreeMap<&'static str, serde_json::Value>,
+}
+
+/// Rule settings, fixed for a sweep.
+#[derive(Debug, Clone)]
+pub struct RuleOptions {
+    /// Compile the embedded pack.
+    pub default_pack: bool,
+    /// Extra rule files or folders (`*.yar`, `*.yara`).
+    pub extra: Vec<PathBuf>,
+    /// Per-file scan timeout.
+    pub timeout: Duration,
+    /// Most matches kept per pattern.
+    pub max_matches_per_pattern: usize,
+}
+
+impl Default for RuleOptions {
+    fn default() -> Self {
+        RuleOptions {
+            default_pack: true,
+            extra: Vec::new(),
+            timeout: Duration::from_secs(10),
+            max_matches_per_pattern: 100,
+        }
+    }
+}
+
+/// Compiled rules plus what iisweep knows of each.
+pub struct RuleSet {
+    rules: &'static yara_x::Rules,
+    id: usize,
+    /// Rule catalogue, in compile order.
+    pub info: Vec<RuleInfo>,
+    index: BTreeMap<(String, String), usize>,
+    /// Time spent compiling.
+    pub compile_time: Duration,
+    /// Compiler warnings (file:line: message).
+    pub warnings: Vec<String>,
+    timeout: Duration,
+    max_matches: usize,
+}
+
+impl std::fmt::Debug for RuleSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RuleSet")
+            .field("rules", &self.info.len())
+            .finish()
+    }
+}
+
+static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
+
+thread_local! {
+    static SCANNER: RefCell<Option<(usize, yara_x::Scanner<'static>)>> = const { RefCell::new(None) };
+}
+
+/// Rule files under `path`: the file itself, or `*.yar`/`*.yara` below a folder, sorted.
+pub fn rule_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
+    if path.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut out = Vec::new();
+    let mut stack = vec![path.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d)? {
+            let p = e?.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "yar" || x == "yara") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Compile the pack and/or extra rules.
+pub fn compile(opts: &RuleOptions) -> Result<RuleSet, String> {
+    let start = Instant::now();
+    let mut sources: Vec<(String, String)> = Vec::new();
+    if opts.default_pack {
+        sources.extend(
+            DEFAULT_PACK
+                .iter()
+                .map(|(o, s)| (o.to_string(), s.to_string())),
+        );
+    }
+    for p in &opts.extra {
+        let files = rule_files(p).map_err(|e| format!("{}: {e}", p.display()))?;
+        if files.is_empty() {
+            return Err(format!("{}: no .yar or .yara files", p.display()));
+        }
+        for f in files {
+            let text = std::fs::read_to_string(&f).map_err(|e| format!("{}: {e}", f.display()))?;
+            sources.push((f.display().to_string(), text));
+        }
+    }
+    let mut c = yara_x::Compiler::new();
+    // Globals are set per file; a condition that is constant under their
+    // default values is expected, not a mistake.
+    let _ = c.switch_warning("invariant_expr", false);
+    for g in BOOL_GLOBALS {
+        c.define_global(g, false).map_err(|e| e.to_string())?;
+    }
+    for g in STRING_GLOBALS {
+        c.define_global(g, "").map_err(|e| e.to_string())?;
+    }
+    for (origin, text) in &sources {
+        c.add_source(yara_x::SourceCode::from(text.as_str()).with_origin(origin.as_str()))
+            .map_err(|e| e.to_string())?;
+    }
+    let warnings = c.warnings().iter().map(|w| w.to_string()).collect();
+    let rules: &'static yara_x::Rules = Box::leak(Box::new(c.build()));
+    let mut info = Vec::new();
+    let mut index = BTreeMap::new();
+    let spans = rule_spans(&sources);
+    for r in rules.iter() {
+        let mut meta = BTreeMap::new();
+        for (k, v) in r.metadata() {
+            let s = match v {
+                yara_x::MetaValue::Integer(i) => i.to_string(),
+                yara_x::MetaValue::Float(f) => f.to_string(),
+                yara_x::MetaValue::Bool(b) => b.to_string(),
+                yara_x::MetaValue::String(s) => s.to_string(),
+                yara_x::MetaValue::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
+            };
+            meta.insert(k.to_string(), s);
+        }
+        let (origin, body) = spans.get(r.identifier()).cloned().unwrap_or_default();
+        let globals_used = BOOL_GLOBALS
+            .iter()
+            .chain(STRING_GLOBALS)
+            .copied()
+            .filter(|g| mentions(&body, g))
+            .collect();
+        let get = |k: &str| meta.get(k).cloned();
+        let ri = RuleInfo {
+            name: r.identifier().to_string(),
+            namespace: r.namespace().to_string(),
+            origin,
+            description: get("description").unwrap_or_default(),
+            score: get("score")
+                .and_then(|s| s.parse::<i64>().ok())
+                .map(|s| s.clamp(0, 100) as u8)
+                .unwrap_or(DEFAULT_SCORE),
+            attack: get("attack")
+                .map(|a| {
+                    a.split(',')
+                        .map(|x| x.trim().to_string())
+                        .filter(|x| !x.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            reference: get("reference").unwrap_or_default(),
+            layer: get("layer").unwrap_or_else(|| "user".into()),
+            family: get("family"),
+            sample: get("sample"),
+            meta,
+            globals_used,
+        };
+        index.insert((ri.namespace.clone(), ri.name.clone()), info.len());
+        info.push(ri);
+    }
+    Ok(RuleSet {
+        rules,
+        id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+        info,
+        index,
+        compile_time: start.elapsed(),
+        warnings,
+        timeout: opts.timeout,
+        max_matches: opts.max_matches_per_pattern,
+    })
+}
+
+/// Does `text` mention identifier `g` as a whole word?
+fn mentions(text: &str, g: &str) -> bool {
+    let b = text.as_bytes();
+    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    text.match_indices(g).any(|(i, _)| {
+        let before = i == 0 || !word(b[i - 1]);
+        let after = i + g.len() >= b.len() || !word(b[i + g.len()]);
+        before && after
+    })
+}
+
+/// Rule name -> (origin, source text of the rule), by a plain textual split
+/// on `rule NAME` declarations (good enough to see which globals a rule names).
+fn rule_spans(sources: &[(String, String)]) -> BTreeMap<String, (String, String)> {
+    let mut out = BTreeMap::new();
+    for (origin, text) in sources {
+        let mut starts: Vec<(usize, String)> = Vec::new();
+        for (i, line) in text.lines().scan(0usize, |pos, l| {
+            let start = *pos;
+            *pos += l.len() + 1;
+            Some((start, l))
+        }) {
+            let t = line.trim_start();
+            let t = t.strip_prefix("private ").unwrap_or(t);
+            let t = t.strip_prefix("global ").unwrap_or(t);
+            if let Some(rest) = t.strip_prefix("rule ") {
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if !name.is_empty() {
+                    starts.push((i, name));
+                }
+            }
+        }
+        for (k, (s, name)) in starts.iter().enumerate() {
+            let end = starts.get(k + 1).map(|x| x.0).unwrap_or(text.len());
+            out.insert(name.clone(), (origin.clone(), text[*s..end].to_string()));
+        }
+    }
+    out
+}
+
+impl RuleSet {
+    /// Number of rules.
+    pub fn len(&self) -> usize {
+        self.info.len()
+    }
+
+    /// True when there are no rules.
+    pub fn is_empty(&self) -> bool {
+        self.info.is_empty()
+    }
+
+    /// Scan `bytes` with `facts` set as globals. `Err` on timeout or scan failure.
+    pub fn scan(&self, bytes: &[u8], facts: &RuleFacts<'_>) -> Result<Vec<RuleHit>, String> {
+        SCANNER.with(|cell| {
+            let mut slot = cell.borrow_mut();
+            if slot.as_ref().is_none_or(|(id, _)| *id != self.id) {
+                let mut s = yara_x::Scanner::new(self.rules);
+                s.set_timeout(self.timeout);
+                s.max_matches_per_pattern(self.max_matches);
+                *slot = Some((self.id, s));
+            }
+            let (_, scanner) = slot.as_mut().expect("scanner just set");
+            for (name, v) in facts.bools {
+                scanner.set_global(name, v).map_err(|e| e.to_string())?;
+            }
+            scanner
+                .set_global("file_name", facts.file_name.as_str())
+                .map_err(|e| e.to_string())?;
+            scanner
+                .set_global("file_ext", facts.file_ext.as_str())
+                .map_err(|e| e.to_string())?;
+            scanner
+                .set_global("file_path", facts.file_path)
+                .map_err(|e| e.to_string())?;
+            let results = match scanner.scan(bytes) {
+                Ok(r) => r,
+                Err(yara_x::errors::ScanError::Timeout) => {
+                    return Err(format!("rule scan timed out after {:?}", self.timeout))
+                }
+                Err(e) => return Err(format!("rule scan failed: {e}")),
+            };
+            let mut hits = Vec::new();
+            for m in results.matching_rules() {
+                let Some(&i) = self
+                    .index
+                    .get(&(m.namespace().to_string(), m.identifier().to_string()))
+                else {
+                    continue;
+                };
+                let ri = &self.info[i];
+                let mut evidence = Vec::new();
+                'p: for p in m.patterns() {
+                    for x in p.matches() {
+                        if evidence.len() >= MAX_EVIDENCE_PER_RULE {
+                            break 'p;
+                        }
+                        evidence.push(Evidence {
+                            pattern: p.identifier().to_string(),
+                            offset: x.range().start,
+                            excerpt: excerpt(x.data()),
+                        });
+                    }
+                }
+                let facts_used = ri
+                    .globals_used
+                    .iter()
+                    .map(|g| {
+                        let v = match *g {
+                            "file_name" => serde_json::Value::from(facts.file_name.as_str()),
+                            "file_ext" => serde_json::Value::from(facts.file_ext.as_str()),
+                            "file_path" => serde_json::Value::from(facts.file_path),
+                            b => serde_json::Value::from(
+                                facts
+                                    .bools
+                                    .iter()
+                                    .find(|(n, _)| *n == b)
+                                    .is_some_and(|x| x.1),
+                            ),
+                        };
+                        (*g, v)
+                    })
+                    .collect();
+                hits.push(RuleHit {
+                    rule: ri.name.clone(),
+                    namespace: ri.namespace.clone(),
+                    layer: ri.layer.clone(),
+                    description: ri.description.clone(),
+                    score: ri.score,
+                    family: ri.family.clone(),
+                    attack: ri.attack.clone(),
+                    reference: ri.reference.clone(),
+                    evidence,
+                    facts: facts_used,
+                });
+            }
+            Ok(hits)
+        })
+    }
+
+    /// Metadata problems of every rule (for `iisweep rules check`).
+    pub fn check_metadata(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        for r in &self.info {
+            let at = format!("{}: rule {}", r.origin, r.name);
+            for k in REQUIRED_META {
+                if !r.meta.contains_key(*k) {
+                    problems.push(format!("{at}: missing meta `{k}`"));
+                }
+            }
+            if let Some(s) = r.meta.get("score") {
+                if !s.parse::<i64>().is_ok_and(|v| (0..=100).contains(&v)) {
+                    problems.push(format!("{at}: score {s:?} is not an integer 0-100"));
+                }
+            }
+            if let Some(l) = r.meta.get("layer") {
+                if !LAYERS.contains(&l.as_str()) {
+                    problems.push(format!("{at}: layer {l:?} is not one of {LAYERS:?}"));
+                }
+                if l == "family" && !r.meta.contains_key("family") {
+                    problems.push(format!("{at}: family rule without meta `family`"));
+                }
+                if l == "identification" && r.score != 0 {
+                    problems.push(format!("{at}: identification rules score 0"));
+                }
+            }
+            if let Some(a) = r.meta.get("attack") {
+                if !a.split(',').all(|t| {
+                    let t = t.trim();
+                    t.len() >= 5
+                        && t.starts_with('T')
+                        && t[1..].chars().all(|c| c.is_ascii_digit() || c == '.')
+                }) {
+                    problems.push(format!(
+                        "{at}: attack {a:?} is not a list of ATT&CK technique ids"
+                    ));
+                }
+            }
+        }
+        problems
+    }
+}
+
+/// Escape matched bytes for display: printable ASCII as is, UTF-16LE ASCII
+/// collapsed, everything else `\xNN`; cut to `EXCERPT_LEN` bytes.
+pub fn excerpt(data: &[u8]) -> String {
+    let wide = data.len() >= 4
+        && data.len() % 2 == 0
+        && data
+            .chunks(2)
+            .all(|c| c[1] == 0 && (0x20..0x7f).contains(&c[0]));
+    let bytes: Vec<u8> = if wide {
+        data.chunks(2).map(|c| c[0]).collect()
+    } else {
+        data.to_vec()
+    };
+    let mut s = String::new();
+    for &b in bytes.iter().take(EXCERPT_LEN) {
+        if (0x20..0x7f).contains(&b) && b != b'\\' {
+            s.push(b as char);
+        } else if b == b'\\' {
+            s.push_str("\\\\");
+        } else {
+            s.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    if bytes.len() > EXCERPT_LEN {
+        s.push('…');
+    }
+    if wide {
+        s.push_str(" (utf-16)");
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_are_escaped() {
+        assert_eq!(excerpt(b"cmd.exe"), "cmd.exe");
+        assert_eq!(excerpt(b"a\x1b[2J\\"), "a\\x1b[2J\\\\");
+        assert_eq!(excerpt(b"X\0-\0P\0w\0"), "X-Pw (utf-16)");
+        assert!(excerpt(&[b'A'; 100]).ends_with('…'));
+    }
+
+    #[test]
+    fn mentions_whole_words_only() {
+        assert!(mentions("condition: iis_component and x", "iis_component"));
+        assert!(!mentions("condition: iis_components", "iis_component"));
+        assert!(!mentions("my_file_name", "file_name"));
+    }
+
+    #[test]
+    fn pack_compiles_with_complete_metadata() {
+        let rs = compile(&RuleOptions::default()).unwrap();
+        assert!(rs.len() >= 50, "{} rules", rs.len());
+        let problems = rs.check_metadata();
+        assert!(problems.is_empty(), "{problems:#?}");
+        assert!(rs
+            .info
+            .iter()
+            .any(|r| r.globals_used.contains(&"iis_native_module")));
+    }
+
+    #[test]
+    fn bad_rule_is_reported_with_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("bad.yar");
+        std::fs::write(
+            &f,
+            "rule ok { condition: true }\nrule bad {\n  condition: nosuchthing\n}\n",
+        )
+        .unwrap();
+        let e = compile(&RuleOptions {
+            default_pack: false,
+            extra: vec![f],
+            ..RuleOptions::default()
+        })
+        .unwrap_err();
+        assert!(e.contains("bad.yar:3"), "{e}");
+        assert!(e.contains("nosuchthing"), "{e}");
+    }
+}

@@ -1,0 +1,90 @@
+//! Shared helpers of the differential tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+/// True when `python3 -c "import <module>"` works.
+pub fn python_has(module: &str) -> bool {
+    Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// `true` to go on. A missing prerequisite fails under CI (`CI` set) and
+/// skips with a message elsewhere.
+pub fn prerequisite(ok: bool, what: &str) -> bool {
+    if ok {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI lacks a test prerequisite: {what}"
+    );
+    eprintln!("SKIPPED: needs {what}");
+    false
+}
+
+/// Run `tests/diff/<script> --list <files>` and parse its JSON lines.
+pub fn reference(script: &str, files: &[PathBuf]) -> Vec<Value> {
+    let list = tempfile::NamedTempFile::new().unwrap();
+    let text: String = files.iter().map(|p| format!("{}\n", p.display())).collect();
+    std::fs::write(list.path(), text).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/diff")
+        .join(script);
+    let out = Command::new("python3")
+        .arg(&script)
+        .arg("--list")
+        .arg(list.path())
+        .output()
+        .expect("run python3");
+    assert!(
+        out.status.success(),
+        "{} failed: {}",
+        script.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(v.len(), files.len(), "one reference record per file");
+    v
+}
+
+/// Regular files under `dir`, recursively, following symlinks, each real file once, sorted.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            let Ok(m) = std::fs::metadata(&p) else {
+                continue;
+            };
+            if m.is_dir() {
+                if seen.insert(std::fs::canonicalize(&p).unwrap_or(p.clone())) {
+                    stack.push(p);
+                }
+            } else if m.is_file() && seen.insert(std::fs::canonicalize(&p).unwrap_or(p.clone())) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Cut a JSON value's text for a failure message.
+pub fn short(v: &Value) -> String {
+    v.to_string().chars().take(300).collect()
+}

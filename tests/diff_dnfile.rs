@@ -1,0 +1,130 @@
+//! Differential test: iisweep's ECMA-335 reader against dnfile (PyPI) over
+//! the .NET samples and every assembly under Debian mono's
+//! `/usr/lib/mono/4.5/`. TypeDef and TypeRef names, InterfaceImpl pairs,
+//! MemberRef names and AssemblyRef names must agree for every file dnfile
+//! reads cleanly. Naming conventions are in `tests/diff/dotnet_reference.py`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+
+const MONO_DIR: &str = "/usr/lib/mono/4.5";
+
+fn ours(path: &Path) -> Value {
+    let bytes = std::fs::read(path).unwrap();
+    let a = iisweep::analyze_bytes(&bytes, &Default::default());
+    let Some(info) = a.dotnet else {
+        return json!({"dotnet": false});
+    };
+    let impls: Vec<[&str; 2]> = info
+        .type_defs
+        .iter()
+        .flat_map(|t| {
+            t.interfaces
+                .iter()
+                .map(move |i| [t.full_name.as_str(), i.as_str()])
+        })
+        .collect();
+    json!({
+        "typedefs": info.type_defs.iter().map(|t| t.full_name.as_str()).collect::<Vec<_>>(),
+        "typerefs": info.type_refs.iter().map(|t| t.full_name.as_str()).collect::<Vec<_>>(),
+        "interface_impls": impls,
+        "memberrefs": info.member_refs.iter().map(|m| [m.class.as_str(), m.name.as_str()]).collect::<Vec<_>>(),
+        "assemblyrefs": info.assembly_refs.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(),
+    })
+}
+
+fn compare(files: &[PathBuf]) -> (usize, Vec<String>) {
+    let reference = common::reference("dotnet_reference.py", files);
+    let mut compared = 0;
+    let mut mismatches = Vec::new();
+    for (path, r) in files.iter().zip(&reference) {
+        // Compare whatever dnfile read without raising (pefile's warnings,
+        // such as "mostly zero bytes", do not make its tables wrong).
+        if r["raised"] == Value::Bool(true) || !r["typedefs"].is_array() {
+            continue;
+        }
+        compared += 1;
+        let o = ours(path);
+        for key in [
+            "typedefs",
+            "typerefs",
+            "interface_impls",
+            "memberrefs",
+            "assemblyrefs",
+        ] {
+            if o[key] != r[key] {
+                mismatches.push(format!(
+                    "{}: {key}\n  ours:   {}\n  dnfile: {}",
+                    path.display(),
+                    common::short(&o[key]),
+                    common::short(&r[key])
+                ));
+            }
+        }
+    }
+    (compared, mismatches)
+}
+
+fn is_pe(p: &Path) -> bool {
+    std::fs::read(p)
+        .map(|b| b.starts_with(b"MZ"))
+        .unwrap_or(false)
+}
+
+#[test]
+fn mono_assemblies_agree_with_dnfile() {
+    if !common::prerequisite(
+        Path::new(MONO_DIR).is_dir() && common::python_has("dnfile"),
+        "mono (/usr/lib/mono/4.5) and python3 with dnfile",
+    ) {
+        return;
+    }
+    let files: Vec<PathBuf> = common::files_under(Path::new(MONO_DIR))
+        .into_iter()
+        .filter(|p| is_pe(p))
+        .collect();
+    let (compared, mismatches) = compare(&files);
+    eprintln!(
+        "diff_dnfile: {compared} of {} mono files compared, {} mismatches",
+        files.len(),
+        mismatches.len()
+    );
+    assert!(compared >= 20, "only {compared} assemblies compared");
+    assert!(
+        mismatches.is_empty(),
+        "{} mismatches:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
+}
+
+#[test]
+fn dotnet_samples_agree_with_dnfile() {
+    if !common::prerequisite(common::python_has("dnfile"), "python3 with dnfile") {
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples-synthetic");
+    let mut files: Vec<PathBuf> = Vec::new();
+    for sub in ["dotnet", "families"] {
+        files.extend(
+            common::files_under(&root.join(sub))
+                .into_iter()
+                .filter(|p| {
+                    p.extension().is_some_and(|e| e == "dll")
+                        && !p.to_string_lossy().contains("malformed")
+                        && is_pe(p)
+                }),
+        );
+    }
+    let (compared, mismatches) = compare(&files);
+    assert!(compared >= 15, "only {compared} sample assemblies compared");
+    assert!(
+        mismatches.is_empty(),
+        "{} mismatches:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
+}
