@@ -118,6 +118,27 @@ fn every_manifest_entry_matches() {
                 failures.push(format!("{path}: {what} {got:?} expected {want:?}"));
             }
         }
+        if let Some(level) = entry["level"].as_str() {
+            if i["verdict"]["level"] != level {
+                failures.push(format!(
+                    "{path}: level {} (score {}) expected {level}",
+                    i["verdict"]["level"], i["verdict"]["score"]
+                ));
+            }
+        }
+        let fired: BTreeSet<String> = i["reasons"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|h| h["rule"].as_str().unwrap().to_string())
+            .collect();
+        for rule in strings(&entry["rules"]) {
+            if !fired.contains(&rule) {
+                failures.push(format!(
+                    "{path}: rule {rule} did not fire (fired: {fired:?})"
+                ));
+            }
+        }
         if let Some(fw) = entry["forwarded"].as_object() {
             for (name, target) in fw {
                 let found = i["role_exports"]
@@ -243,7 +264,7 @@ fn every_format_reports_the_same_components() {
 
     let table = String::from_utf8(iisweep(&["scan", "--format", "table", d]).stdout).unwrap();
     assert!(
-        table.starts_with("IIS components ("),
+        table.starts_with("IIS components and findings ("),
         "components come first:\n{table}"
     );
     for p in &nd_components {
