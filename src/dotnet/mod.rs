@@ -25,9 +25,9 @@
 mod bytes;
 mod evidence;
 mod heaps;
-mod sha1;
 mod sig;
 mod tables;
+mod token;
 
 use std::collections::BTreeMap;
 
@@ -696,7 +696,7 @@ fn version(a: u32, b: u32, c: u32, d: u32) -> String {
 }
 
 fn token_of(key: &[u8]) -> Option<String> {
-    (!key.is_empty() && key.len() <= MAX_PUBLIC_KEY_LEN).then(|| sha1::public_key_token(key))
+    (!key.is_empty() && key.len() <= MAX_PUBLIC_KEY_LEN).then(|| token::public_key_token(key))
 }
 
 impl<'a> Model<'a, '_> {

@@ -117,11 +117,14 @@ pub struct PeFacts {
     /// Regular imports.
     pub imports: Vec<ImportedDll>,
     /// Delay-load imports.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub delay_imports: Vec<ImportedDll>,
     /// Export table (with ordinal-only entries).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exports: Option<ExportTable>,
-    /// IIS roles decided from the exports.
+    /// IIS roles decided from the exports (serialized at the top of the
+    /// record as `iisweep.roles`, `incomplete_roles`, ... instead).
+    #[serde(skip)]
     pub export_roles: ExportRoles,
     /// pefile-compatible import hash.
     #[serde(skip_serializing_if = "Option::is_none")]
