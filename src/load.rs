@@ -90,8 +90,10 @@ fn open(path: &Path, opts: &LoadOptions) -> io::Result<File> {
     OpenOptions::new().read(true).custom_flags(flags).open(path)
 }
 
-/// Load one file.
-pub fn load(path: &Path, opts: &LoadOptions) -> io::Result<Loaded> {
+/// Load one file. A file that is read (not mapped) goes into `buf`'s
+/// allocation (taken out of it), so a caller that hands the same buffer back
+/// for the next file reuses one allocation per thread.
+pub fn load(path: &Path, opts: &LoadOptions, buf: &mut Vec<u8>) -> io::Result<Loaded> {
     let mut file = open(path, opts)?;
     let meta = file.metadata()?;
     let ft = meta.file_type();
@@ -125,13 +127,15 @@ pub fn load(path: &Path, opts: &LoadOptions) -> io::Result<Loaded> {
         // truncated underneath it is the documented SIGBUS caveat above.
         Data::Map(unsafe { memmap2::Mmap::map(&file)? })
     } else {
-        let mut buf = Vec::with_capacity(size as usize);
-        buf.extend_from_slice(&head);
+        let mut v = std::mem::take(buf);
+        v.clear();
+        v.reserve(size as usize);
+        v.extend_from_slice(&head);
         // `take` bounds the read even if the file grows meanwhile.
         (&mut file)
             .take(opts.max_filesize.saturating_sub(2))
-            .read_to_end(&mut buf)?;
-        Data::Buf(buf)
+            .read_to_end(&mut v)?;
+        Data::Buf(v)
     };
     Ok(Loaded::Pe { data, mtime })
 }
@@ -167,12 +171,12 @@ mod tests {
         let txt = dir.path().join("a.txt");
         std::fs::write(&txt, b"hello").unwrap();
         assert!(matches!(
-            load(&txt, &opts()).unwrap(),
+            load(&txt, &opts(), &mut Vec::new()).unwrap(),
             Loaded::NotPe { size: 5 }
         ));
         let mz = dir.path().join("b.dll");
         std::fs::write(&mz, b"MZ rest").unwrap();
-        match load(&mz, &opts()).unwrap() {
+        match load(&mz, &opts(), &mut Vec::new()).unwrap() {
             Loaded::Pe { data, .. } => assert_eq!(&*data, b"MZ rest"),
             _ => panic!("expected bytes"),
         }
@@ -181,14 +185,14 @@ mod tests {
             ..opts()
         };
         assert!(matches!(
-            load(&mz, &small_cap).unwrap(),
+            load(&mz, &small_cap, &mut Vec::new()).unwrap(),
             Loaded::TooLarge { size: 7 }
         ));
         let mapped = LoadOptions {
             mmap_threshold: 1,
             ..opts()
         };
-        match load(&mz, &mapped).unwrap() {
+        match load(&mz, &mapped, &mut Vec::new()).unwrap() {
             Loaded::Pe {
                 data: Data::Map(m), ..
             } => assert_eq!(&m[..], b"MZ rest"),
@@ -203,18 +207,21 @@ mod tests {
         let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
         assert!(matches!(
-            load(&fifo, &opts()).unwrap(),
+            load(&fifo, &opts(), &mut Vec::new()).unwrap(),
             Loaded::Special { kind: "fifo" }
         ));
         let link = dir.path().join("link");
         std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
-        assert!(load(&link, &opts()).is_err(), "O_NOFOLLOW refuses the link");
+        assert!(
+            load(&link, &opts(), &mut Vec::new()).is_err(),
+            "O_NOFOLLOW refuses the link"
+        );
         let follow = LoadOptions {
             follow_symlinks: true,
             ..opts()
         };
         assert!(matches!(
-            load(&link, &follow).unwrap(),
+            load(&link, &follow, &mut Vec::new()).unwrap(),
             Loaded::Special { kind: "device" }
         ));
     }

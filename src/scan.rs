@@ -40,6 +40,13 @@ pub struct ScanConfig {
 }
 
 const CHANNEL_BOUND: usize = 1024;
+/// Largest read buffer a worker keeps between files.
+const MAX_KEPT_BUFFER: usize = 32 << 20;
+
+thread_local! {
+    /// One read buffer per worker thread, reused from file to file.
+    static READ_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
 
 /// The globals the rules see for one analysed file.
 pub fn rule_facts<'a>(path: &'a Path, a: &Analysis) -> RuleFacts<'a> {
@@ -92,7 +99,8 @@ pub fn process_path(
         mtime: None,
         outcome: Outcome::NotPe,
     };
-    match load::load(&r.path, load_opts) {
+    let mut buf = READ_BUF.with(|b| std::mem::take(&mut *b.borrow_mut()));
+    match load::load(&r.path, load_opts, &mut buf) {
         Err(e) => r.outcome = Outcome::Error(e.to_string()),
         Ok(Loaded::NotPe { size }) => r.size = Some(size),
         Ok(Loaded::Special { kind }) => {
@@ -118,7 +126,13 @@ pub fn process_path(
                 }
                 Err(e) => Outcome::Error(e),
             };
+            if let load::Data::Buf(v) = data {
+                buf = v;
+            }
         }
+    }
+    if buf.capacity() <= MAX_KEPT_BUFFER {
+        READ_BUF.with(|b| *b.borrow_mut() = buf);
     }
     r
 }

@@ -1,0 +1,49 @@
+#!/usr/bin/env python3
+"""Generate the benchmark trees (deterministic, seed 1).
+
+    gen_trees.py small DIR     100,000 small non-PE files (100-2000 bytes) in 1,000 folders
+    gen_trees.py webroot DIR   a web-root-like tree: ~20,000 scripts, pages, styles, images
+                               and text files, plus a bin/ of 12 real DLLs (wine64) per app
+"""
+import os, random, shutil, sys
+
+PRINTABLE = bytes(32 + (i % 95) for i in range(256))
+
+def text(rnd, n):
+    return rnd.randbytes(n).translate(PRINTABLE)
+
+def small(root):
+    rnd = random.Random(1)
+    for d in range(1000):
+        p = os.path.join(root, "d%03d" % d)
+        os.makedirs(p, exist_ok=True)
+        for f in range(100):
+            with open(os.path.join(p, "f%03d.txt" % f), "wb") as fh:
+                fh.write(text(rnd, rnd.randrange(100, 2000)))
+
+def webroot(root):
+    rnd = random.Random(1)
+    wine = "/usr/lib/x86_64-linux-gnu/wine/x86_64-windows"
+    dlls = sorted(f for f in os.listdir(wine) if f.endswith(".dll"))[:60]
+    kinds = [(".aspx", b"<%@ Page Language=\"C#\" %>\n<html><body>"), (".js", b"function f(){return 1;}\n"),
+             (".css", b"body{margin:0}\n"), (".html", b"<!DOCTYPE html><html>"), (".txt", b"log line\n"),
+             (".png", b"\x89PNG\r\n\x1a\n"), (".jpg", b"\xff\xd8\xff\xe0"), (".config", b"<configuration>")]
+    for app in range(5):
+        a = os.path.join(root, "site%d" % app)
+        for d in range(40):
+            p = os.path.join(a, "content", "d%02d" % d)
+            os.makedirs(p, exist_ok=True)
+            for f in range(100):
+                ext, head = kinds[rnd.randrange(len(kinds))]
+                size = rnd.randrange(200, 150_000) if ext in (".png", ".jpg") else rnd.randrange(100, 20_000)
+                with open(os.path.join(p, "f%03d%s" % (f, ext)), "wb") as fh:
+                    fh.write(head + (rnd.randbytes(size) if ext in (".png", ".jpg") else text(rnd, size)))
+        b = os.path.join(a, "bin")
+        os.makedirs(b, exist_ok=True)
+        for name in dlls[app * 12:(app + 1) * 12]:
+            shutil.copy(os.path.join(wine, name), os.path.join(b, name))
+
+if __name__ == "__main__":
+    kind, root = sys.argv[1], sys.argv[2]
+    os.makedirs(root, exist_ok=True)
+    {"small": small, "webroot": webroot}[kind](root)
