@@ -238,6 +238,7 @@ pub fn scan_config(a: &ScanArgs) -> Result<ScanConfig, String> {
             no_dotnet: a.no_dotnet,
         },
         rules,
+        report_not_pe: a.report_all,
     })
 }
 
@@ -303,7 +304,7 @@ fn run_scan(a: &ScanArgs) -> i32 {
             }
         }
         if let Some(p) = &progress {
-            p.set_position(s.files_seen);
+            p.set_position(s.live_files_seen());
             if s.paths % 64 == 0 {
                 p.set_message(format!(
                     "{} PE, {} components, {} MiB",

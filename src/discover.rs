@@ -1,9 +1,11 @@
 //! Discover stage: turn roots and file lists into a stream of file paths.
 //!
 //! The walk is parallel (`ignore::WalkParallel`, no ignore-file filtering)
-//! and streaming: each regular file is sent to the workers as soon as it is
-//! seen. Only regular files are sent; FIFOs, sockets and devices are
-//! reported as skipped and never opened. Symlinks are not followed unless
+//! and streaming: each regular file is handed to a visitor on the walker's
+//! thread as soon as it is seen (the sweep's visitor does the cheap magic
+//! check there, so only candidate PE files cross to the workers). Only
+//! regular files are handed on; FIFOs, sockets and devices are reported as
+//! skipped and never opened. Symlinks are not followed unless
 //! asked; when they are, `ignore` detects loops (reported as errors), and
 //! excludes are matched against the canonical path too, so a link cannot
 //! smuggle an excluded tree back in. A root given on the command line is
@@ -104,11 +106,15 @@ fn note(path: PathBuf, outcome: Outcome) -> FileReport {
     }
 }
 
-/// Walk every root, sending files to `work` and skips/errors to `notes`.
+/// Called on a walker thread for every regular file; `false` stops the walk.
+pub type OnFile<'a> = dyn Fn(PathBuf) -> bool + Sync + 'a;
+
+/// Walk every root, handing regular files to `on_file` (on the walker's
+/// threads) and sending skips and errors to `notes`.
 pub fn walk_roots(
     roots: &[PathBuf],
     opts: &DiscoverOptions,
-    work: &SyncSender<PathBuf>,
+    on_file: &OnFile<'_>,
     notes: &SyncSender<FileReport>,
 ) {
     let mut kept = Vec::new();
@@ -132,7 +138,6 @@ pub fn walk_roots(
         .threads(opts.threads.max(1));
     let walker = b.build_parallel();
     walker.run(|| {
-        let work = work.clone();
         let notes = notes.clone();
         let opts = opts.clone();
         Box::new(move |entry| {
@@ -159,7 +164,7 @@ pub fn walk_roots(
                 return WalkState::Continue;
             }
             let sent = if ft.is_file() {
-                work.send(path.to_path_buf()).is_ok()
+                on_file(path.to_path_buf())
             } else if ft.is_symlink() {
                 notes
                     .send(note(
@@ -192,7 +197,7 @@ pub fn walk_roots(
 pub fn walk_list(
     list: &Path,
     opts: &DiscoverOptions,
-    work: &SyncSender<PathBuf>,
+    on_file: &OnFile<'_>,
     notes: &SyncSender<FileReport>,
 ) -> io::Result<()> {
     let reader: Box<dyn BufRead> = if list == Path::new("-") {
@@ -211,11 +216,11 @@ pub fn walk_list(
         }
         let path = PathBuf::from(std::ffi::OsStr::from_bytes(&line));
         match std::fs::symlink_metadata(&path) {
-            Ok(m) if m.is_dir() => walk_roots(std::slice::from_ref(&path), opts, work, notes),
+            Ok(m) if m.is_dir() => walk_roots(std::slice::from_ref(&path), opts, on_file, notes),
             Ok(_) => {
                 if let Some(r) = check_root(&path, opts) {
                     let _ = notes.send(r);
-                } else if work.send(path).is_err() {
+                } else if !on_file(path) {
                     break;
                 }
             }

@@ -90,10 +90,40 @@ fn open(path: &Path, opts: &LoadOptions) -> io::Result<File> {
     OpenOptions::new().read(true).custom_flags(flags).open(path)
 }
 
-/// Load one file. A file that is read (not mapped) goes into `buf`'s
-/// allocation (taken out of it), so a caller that hands the same buffer back
-/// for the next file reuses one allocation per thread.
-pub fn load(path: &Path, opts: &LoadOptions, buf: &mut Vec<u8>) -> io::Result<Loaded> {
+/// An open file that starts with `MZ` and is under the size cap: what the
+/// probe hands to a worker, so the file is opened once.
+#[derive(Debug)]
+pub struct Candidate {
+    file: File,
+    size: u64,
+    mtime: Option<i64>,
+}
+
+/// What the cheap first look at a file found.
+#[derive(Debug)]
+pub enum Probe {
+    /// Not `MZ`: counted, not analysed.
+    NotPe {
+        /// File size.
+        size: u64,
+    },
+    /// `MZ` but over the size cap.
+    TooLarge {
+        /// File size.
+        size: u64,
+    },
+    /// Not a regular file.
+    Special {
+        /// What it is.
+        kind: &'static str,
+    },
+    /// A candidate PE, still open.
+    Candidate(Candidate),
+}
+
+/// Open `path` and decide from `fstat` and the first two bytes whether it is
+/// worth reading. Cheap: one open, one fstat, one small read.
+pub fn probe(path: &Path, opts: &LoadOptions) -> io::Result<Probe> {
     let mut file = open(path, opts)?;
     let meta = file.metadata()?;
     let ft = meta.file_type();
@@ -109,19 +139,34 @@ pub fn load(path: &Path, opts: &LoadOptions, buf: &mut Vec<u8>) -> io::Result<Lo
         } else {
             "special"
         };
-        return Ok(Loaded::Special { kind });
+        return Ok(Probe::Special { kind });
     }
     let size = meta.len();
     let mut head = [0u8; 2];
     let n = read_full(&mut file, &mut head)?;
     if n < 2 || head != *b"MZ" {
-        return Ok(Loaded::NotPe { size });
+        return Ok(Probe::NotPe { size });
     }
     if size > opts.max_filesize {
-        return Ok(Loaded::TooLarge { size });
+        return Ok(Probe::TooLarge { size });
     }
     use std::os::unix::fs::MetadataExt;
-    let mtime = Some(meta.mtime());
+    Ok(Probe::Candidate(Candidate {
+        file,
+        size,
+        mtime: Some(meta.mtime()),
+    }))
+}
+
+/// Read a candidate whole (the two probed bytes included). A file that is
+/// read (not mapped) goes into `buf`'s allocation (taken out of it), so a
+/// caller that hands the same buffer back reuses one allocation per thread.
+pub fn read_candidate(c: Candidate, opts: &LoadOptions, buf: &mut Vec<u8>) -> io::Result<Loaded> {
+    let Candidate {
+        mut file,
+        size,
+        mtime,
+    } = c;
     let data = if size >= opts.mmap_threshold {
         // SAFETY: the map is read-only and private to this process; a file
         // truncated underneath it is the documented SIGBUS caveat above.
@@ -130,7 +175,7 @@ pub fn load(path: &Path, opts: &LoadOptions, buf: &mut Vec<u8>) -> io::Result<Lo
         let mut v = std::mem::take(buf);
         v.clear();
         v.reserve(size as usize);
-        v.extend_from_slice(&head);
+        v.extend_from_slice(b"MZ");
         // `take` bounds the read even if the file grows meanwhile.
         (&mut file)
             .take(opts.max_filesize.saturating_sub(2))
@@ -138,6 +183,16 @@ pub fn load(path: &Path, opts: &LoadOptions, buf: &mut Vec<u8>) -> io::Result<Lo
         Data::Buf(v)
     };
     Ok(Loaded::Pe { data, mtime })
+}
+
+/// Probe and read one file.
+pub fn load(path: &Path, opts: &LoadOptions, buf: &mut Vec<u8>) -> io::Result<Loaded> {
+    Ok(match probe(path, opts)? {
+        Probe::NotPe { size } => Loaded::NotPe { size },
+        Probe::TooLarge { size } => Loaded::TooLarge { size },
+        Probe::Special { kind } => Loaded::Special { kind },
+        Probe::Candidate(c) => read_candidate(c, opts, buf)?,
+    })
 }
 
 fn read_full(f: &mut File, buf: &mut [u8]) -> io::Result<usize> {

@@ -1,7 +1,9 @@
 //! The sweep: discover -> load -> analyze, in parallel, streamed to one consumer.
 //!
-//! Threads: the walker (its own small pool, see `discover`), a rayon pool of
-//! `threads` workers that load and analyse files, and the caller's thread,
+//! Threads: the walker (its own small pool, see `discover`), which also
+//! probes each file's first bytes so that non-PE files are only counted, a
+//! rayon pool of `threads` workers that read, analyse, match and score the
+//! candidate PE files, and the caller's thread,
 //! which receives every `FileReport` in completion order through a bounded
 //! channel. Workers never print; the consumer is the only writer, so output
 //! never interleaves, and memory stays flat however many files there are.
@@ -15,7 +17,7 @@ use rayon::iter::{ParallelBridge, ParallelIterator};
 
 use crate::analyze::{analyze_guarded, Analysis, AnalyzeOptions, FileReport, Outcome, SkipReason};
 use crate::discover::{self, DiscoverOptions};
-use crate::load::{self, LoadOptions, Loaded};
+use crate::load::{self, Candidate, LoadOptions, Loaded, Probe};
 use crate::pe::Role;
 use crate::rules::{RuleFacts, RuleSet};
 use crate::summary::Summary;
@@ -37,6 +39,14 @@ pub struct ScanConfig {
     pub analyze: AnalyzeOptions,
     /// Compiled rules (none: structural sweep only).
     pub rules: Option<Arc<RuleSet>>,
+    /// Send a report for every non-PE file (otherwise they are only counted).
+    pub report_not_pe: bool,
+}
+
+/// A candidate PE on its way from the walker to a worker (opened once).
+struct Work {
+    path: PathBuf,
+    candidate: Candidate,
 }
 
 const CHANNEL_BOUND: usize = 1024;
@@ -93,20 +103,27 @@ pub fn process_path(
     analyze_opts: &AnalyzeOptions,
     rules: Option<&RuleSet>,
 ) -> FileReport {
+    match load::probe(&path, load_opts) {
+        Ok(Probe::Candidate(c)) => process_candidate(path, c, load_opts, analyze_opts, rules),
+        other => probe_report(path, other, load_opts),
+    }
+}
+
+/// The report of a probe that found no candidate.
+fn probe_report(path: PathBuf, p: std::io::Result<Probe>, load_opts: &LoadOptions) -> FileReport {
     let mut r = FileReport {
         path,
         size: None,
         mtime: None,
         outcome: Outcome::NotPe,
     };
-    let mut buf = READ_BUF.with(|b| std::mem::take(&mut *b.borrow_mut()));
-    match load::load(&r.path, load_opts, &mut buf) {
+    match p {
         Err(e) => r.outcome = Outcome::Error(e.to_string()),
-        Ok(Loaded::NotPe { size }) => r.size = Some(size),
-        Ok(Loaded::Special { kind }) => {
+        Ok(Probe::NotPe { size }) => r.size = Some(size),
+        Ok(Probe::Special { kind }) => {
             r.outcome = Outcome::Skipped(SkipReason::Special, kind.into())
         }
-        Ok(Loaded::TooLarge { size }) => {
+        Ok(Probe::TooLarge { size }) => {
             r.size = Some(size);
             r.outcome = Outcome::Skipped(
                 SkipReason::TooLarge,
@@ -116,6 +133,28 @@ pub fn process_path(
                 ),
             );
         }
+        Ok(Probe::Candidate(_)) => unreachable!("candidates are processed, not reported"),
+    }
+    r
+}
+
+/// Read, analyse, match and score a candidate PE.
+fn process_candidate(
+    path: PathBuf,
+    c: Candidate,
+    load_opts: &LoadOptions,
+    analyze_opts: &AnalyzeOptions,
+    rules: Option<&RuleSet>,
+) -> FileReport {
+    let mut r = FileReport {
+        path,
+        size: None,
+        mtime: None,
+        outcome: Outcome::NotPe,
+    };
+    let mut buf = READ_BUF.with(|b| std::mem::take(&mut *b.borrow_mut()));
+    match load::read_candidate(c, load_opts, &mut buf) {
+        Err(e) => r.outcome = Outcome::Error(e.to_string()),
         Ok(Loaded::Pe { data, mtime }) => {
             r.size = Some(data.len() as u64);
             r.mtime = mtime;
@@ -130,6 +169,7 @@ pub fn process_path(
                 buf = v;
             }
         }
+        Ok(_) => unreachable!("read_candidate returns Pe"),
     }
     if buf.capacity() <= MAX_KEPT_BUFFER {
         READ_BUF.with(|b| *b.borrow_mut() = buf);
@@ -149,12 +189,29 @@ pub fn run(
         .thread_name(|i| format!("iisweep-worker-{i}"))
         .build()
         .map_err(std::io::Error::other)?;
-    let (work_tx, work_rx) = sync_channel::<PathBuf>(CHANNEL_BOUND);
+    let (work_tx, work_rx) = sync_channel::<Work>(CHANNEL_BOUND);
     let (out_tx, out_rx) = sync_channel::<FileReport>(CHANNEL_BOUND);
     let mut summary = Summary::default();
+    let quiet_not_pe = summary.quiet_not_pe.clone();
     let list_error = std::thread::scope(|s| {
         let notes = out_tx.clone();
-        let walker = s.spawn(move || discover_all(cfg, &work_tx, &notes));
+        let walker = s.spawn(move || {
+            // Runs on the walker's threads: the cheap magic check happens
+            // here, so non-PE files never cross a channel unless reported.
+            let on_file = |path: PathBuf| -> bool {
+                match load::probe(&path, &cfg.load) {
+                    Ok(Probe::Candidate(candidate)) => {
+                        work_tx.send(Work { path, candidate }).is_ok()
+                    }
+                    Ok(Probe::NotPe { .. }) if !cfg.report_not_pe => {
+                        quiet_not_pe.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        true
+                    }
+                    other => notes.send(probe_report(path, other, &cfg.load)).is_ok(),
+                }
+            };
+            discover_all(cfg, &on_file, &notes)
+        });
         let results = out_tx;
         let load_opts = cfg.load;
         let analyze_opts = cfg.analyze;
@@ -164,9 +221,10 @@ pub fn run(
                 work_rx
                     .into_iter()
                     .par_bridge()
-                    .for_each_with(results, |tx, path| {
-                        let _ = tx.send(process_path(
-                            path,
+                    .for_each_with(results, |tx, w| {
+                        let _ = tx.send(process_candidate(
+                            w.path,
+                            w.candidate,
                             &load_opts,
                             &analyze_opts,
                             rules.as_deref(),
@@ -180,18 +238,19 @@ pub fn run(
         }
         walker.join().unwrap_or(Ok(()))
     });
+    summary.fold_quiet_counts();
     summary.elapsed = start.elapsed();
     list_error.map(|_| summary)
 }
 
 fn discover_all(
     cfg: &ScanConfig,
-    work: &SyncSender<PathBuf>,
+    on_file: &discover::OnFile<'_>,
     notes: &SyncSender<FileReport>,
 ) -> std::io::Result<()> {
-    discover::walk_roots(&cfg.roots, &cfg.discover, work, notes);
+    discover::walk_roots(&cfg.roots, &cfg.discover, on_file, notes);
     if let Some(list) = &cfg.files_from {
-        discover::walk_list(list, &cfg.discover, work, notes)?;
+        discover::walk_list(list, &cfg.discover, on_file, notes)?;
     }
     Ok(())
 }

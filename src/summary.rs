@@ -1,6 +1,8 @@
 //! Counts over a sweep, fed one report at a time (no report is kept).
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -44,9 +46,25 @@ pub struct Summary {
     pub bytes_read: u64,
     /// Wall time.
     pub elapsed: Duration,
+    /// Non-PE files counted on the walker threads and not reported one by
+    /// one; folded into `files_seen`/`not_pe` at the end of the sweep.
+    pub quiet_not_pe: Arc<AtomicU64>,
 }
 
 impl Summary {
+    /// Files seen so far, including non-PE files not yet folded in.
+    pub fn live_files_seen(&self) -> u64 {
+        self.files_seen + self.quiet_not_pe.load(Ordering::Relaxed)
+    }
+
+    /// Fold the quietly counted non-PE files into the totals.
+    pub fn fold_quiet_counts(&mut self) {
+        let n = self.quiet_not_pe.swap(0, Ordering::Relaxed);
+        self.paths += n;
+        self.files_seen += n;
+        self.not_pe += n;
+    }
+
     /// Count one report.
     pub fn add(&mut self, r: &FileReport) {
         self.paths += 1;
