@@ -19,6 +19,9 @@ use super::read::{read_cstr, read_u16, read_u32, Rva};
 pub const MAX_EXPORTS: u32 = 65_536;
 /// Most bytes of one export or forwarder name.
 pub const MAX_NAME_LEN: usize = 1024;
+/// Most bytes of export and forwarder names kept per file. Many names may
+/// point at one long string; this bounds what a small file can make us build.
+pub const MAX_NAME_BYTES: usize = 4 << 20;
 
 /// One exported symbol.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -142,6 +145,7 @@ pub fn read_exports(
 
     // Name pointer table and name-ordinal table.
     let mut named = vec![false; eat.len()];
+    let mut name_bytes = 0usize;
     if n_names > 0 {
         let names_off = rva.to_offset(dir.name_pointer_rva);
         let ords_off = rva.to_offset(dir.ordinal_table_rva);
@@ -168,6 +172,13 @@ pub fn read_exports(
                         ));
                         continue;
                     };
+                    name_bytes += name.len() + 32; // + per-entry overhead
+                    if name_bytes > MAX_NAME_BYTES {
+                        errors.push(format!(
+                            "export directory at {dir_off:#x}: names exceed MAX_NAME_BYTES ({MAX_NAME_BYTES}); stopped at name {i} of {n_names}"
+                        ));
+                        break;
+                    }
                     named[idx] = true;
                     table.exports.push(make(idx, Some(String::from_utf8_lossy(name).into_owned())));
                 }
@@ -196,5 +207,69 @@ fn capped(n: u32, field: &str, dir_off: usize, errors: &mut Vec<String>) -> u32 
         MAX_EXPORTS
     } else {
         n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use goblin::pe::options::ParseOptions;
+    use goblin::pe::section_table::SectionTable;
+
+    /// A flat "image" whose one section maps RVA == file offset.
+    fn image(bytes: &[u8]) -> (Vec<SectionTable>, ParseOptions) {
+        let s = SectionTable {
+            virtual_address: 0,
+            virtual_size: bytes.len() as u32,
+            pointer_to_raw_data: 0,
+            size_of_raw_data: bytes.len() as u32,
+            ..SectionTable::default()
+        };
+        (vec![s], ParseOptions::default())
+    }
+
+    fn put(b: &mut [u8], off: usize, v: u32) {
+        b[off..off + 4].copy_from_slice(&v.to_le_bytes());
+    }
+
+    /// 65,536 names all pointing at one 1,000-byte string: the name budget
+    /// stops the table well before 64 MiB of strings are built.
+    #[test]
+    fn many_names_sharing_one_long_string_are_bounded() {
+        let n: usize = 65_536;
+        let (eat, names, ords, long) =
+            (0x1000usize, 0x1000 + 4 * n, 0x1000 + 8 * n, 0x1000 + 10 * n);
+        let mut b = vec![0u8; long + 1001];
+        put(&mut b, 0x20 + 16, 1); // OrdinalBase
+        put(&mut b, 0x20 + 20, n as u32); // NumberOfFunctions
+        put(&mut b, 0x20 + 24, n as u32); // NumberOfNames
+        put(&mut b, 0x20 + 28, eat as u32);
+        put(&mut b, 0x20 + 32, names as u32);
+        put(&mut b, 0x20 + 36, ords as u32);
+        for i in 0..n {
+            put(&mut b, eat + 4 * i, 0x10);
+            put(&mut b, names + 4 * i, long as u32);
+        }
+        b[long..long + 1000].fill(b'A');
+        let (sections, opts) = image(&b);
+        let rva = Rva {
+            bytes: &b,
+            sections: &sections,
+            file_alignment: 0x200,
+            opts: &opts,
+        };
+        let mut errors = Vec::new();
+        let t = read_exports(&rva, 0x20, 40, &mut errors).unwrap();
+        let kept: usize = t
+            .exports
+            .iter()
+            .filter_map(|e| e.name.as_ref())
+            .map(|s| s.len())
+            .sum();
+        assert!(kept <= MAX_NAME_BYTES, "{kept} bytes of names kept");
+        assert!(
+            errors.iter().any(|e| e.contains("MAX_NAME_BYTES")),
+            "{errors:?}"
+        );
     }
 }
