@@ -55,32 +55,6 @@ impl Deref for Data {
     }
 }
 
-/// What loading found.
-pub enum Loaded {
-    /// Does not start with `MZ`: counted, not analysed.
-    NotPe {
-        /// File size.
-        size: u64,
-    },
-    /// Starts with `MZ` but is over the size cap: reported, not read.
-    TooLarge {
-        /// File size.
-        size: u64,
-    },
-    /// Not a regular file (FIFO, socket, device): never read.
-    Special {
-        /// What it is.
-        kind: &'static str,
-    },
-    /// A candidate PE, read whole.
-    Pe {
-        /// The bytes.
-        data: Data,
-        /// Modification time (seconds since the epoch), when known.
-        mtime: Option<i64>,
-    },
-}
-
 /// Open `path` without blocking, following no symlink unless asked to.
 fn open(path: &Path, opts: &LoadOptions) -> io::Result<File> {
     let mut flags = libc::O_NONBLOCK | libc::O_NOCTTY;
@@ -161,7 +135,12 @@ pub fn probe(path: &Path, opts: &LoadOptions) -> io::Result<Probe> {
 /// Read a candidate whole (the two probed bytes included). A file that is
 /// read (not mapped) goes into `buf`'s allocation (taken out of it), so a
 /// caller that hands the same buffer back reuses one allocation per thread.
-pub fn read_candidate(c: Candidate, opts: &LoadOptions, buf: &mut Vec<u8>) -> io::Result<Loaded> {
+/// Returns the bytes and the modification time (Unix seconds).
+pub fn read_candidate(
+    c: Candidate,
+    opts: &LoadOptions,
+    buf: &mut Vec<u8>,
+) -> io::Result<(Data, Option<i64>)> {
     let Candidate {
         mut file,
         size,
@@ -182,19 +161,10 @@ pub fn read_candidate(c: Candidate, opts: &LoadOptions, buf: &mut Vec<u8>) -> io
             .read_to_end(&mut v)?;
         Data::Buf(v)
     };
-    Ok(Loaded::Pe { data, mtime })
+    Ok((data, mtime))
 }
 
-/// Probe and read one file.
-pub fn load(path: &Path, opts: &LoadOptions, buf: &mut Vec<u8>) -> io::Result<Loaded> {
-    Ok(match probe(path, opts)? {
-        Probe::NotPe { size } => Loaded::NotPe { size },
-        Probe::TooLarge { size } => Loaded::TooLarge { size },
-        Probe::Special { kind } => Loaded::Special { kind },
-        Probe::Candidate(c) => read_candidate(c, opts, buf)?,
-    })
-}
-
+/// Read until `buf` is full or the file ends; returns the bytes read.
 fn read_full(f: &mut File, buf: &mut [u8]) -> io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
@@ -212,6 +182,14 @@ fn read_full(f: &mut File, buf: &mut [u8]) -> io::Result<usize> {
 mod tests {
     use super::*;
 
+    /// The load stage for one path: the bytes of a candidate, or the probe.
+    fn load(path: &Path, opts: &LoadOptions) -> io::Result<Result<Data, Probe>> {
+        match probe(path, opts)? {
+            Probe::Candidate(c) => Ok(Ok(read_candidate(c, opts, &mut Vec::new())?.0)),
+            other => Ok(Err(other)),
+        }
+    }
+
     fn opts() -> LoadOptions {
         LoadOptions {
             max_filesize: 1 << 20,
@@ -226,13 +204,13 @@ mod tests {
         let txt = dir.path().join("a.txt");
         std::fs::write(&txt, b"hello").unwrap();
         assert!(matches!(
-            load(&txt, &opts(), &mut Vec::new()).unwrap(),
-            Loaded::NotPe { size: 5 }
+            load(&txt, &opts()).unwrap(),
+            Err(Probe::NotPe { size: 5 })
         ));
         let mz = dir.path().join("b.dll");
         std::fs::write(&mz, b"MZ rest").unwrap();
-        match load(&mz, &opts(), &mut Vec::new()).unwrap() {
-            Loaded::Pe { data, .. } => assert_eq!(&*data, b"MZ rest"),
+        match load(&mz, &opts()).unwrap() {
+            Ok(data) => assert_eq!(&*data, b"MZ rest"),
             _ => panic!("expected bytes"),
         }
         let small_cap = LoadOptions {
@@ -240,17 +218,15 @@ mod tests {
             ..opts()
         };
         assert!(matches!(
-            load(&mz, &small_cap, &mut Vec::new()).unwrap(),
-            Loaded::TooLarge { size: 7 }
+            load(&mz, &small_cap).unwrap(),
+            Err(Probe::TooLarge { size: 7 })
         ));
         let mapped = LoadOptions {
             mmap_threshold: 1,
             ..opts()
         };
-        match load(&mz, &mapped, &mut Vec::new()).unwrap() {
-            Loaded::Pe {
-                data: Data::Map(m), ..
-            } => assert_eq!(&m[..], b"MZ rest"),
+        match load(&mz, &mapped).unwrap() {
+            Ok(Data::Map(m)) => assert_eq!(&m[..], b"MZ rest"),
             _ => panic!("expected a map"),
         }
     }
@@ -262,22 +238,19 @@ mod tests {
         let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
         assert!(matches!(
-            load(&fifo, &opts(), &mut Vec::new()).unwrap(),
-            Loaded::Special { kind: "fifo" }
+            load(&fifo, &opts()).unwrap(),
+            Err(Probe::Special { kind: "fifo" })
         ));
         let link = dir.path().join("link");
         std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
-        assert!(
-            load(&link, &opts(), &mut Vec::new()).is_err(),
-            "O_NOFOLLOW refuses the link"
-        );
+        assert!(load(&link, &opts()).is_err(), "O_NOFOLLOW refuses the link");
         let follow = LoadOptions {
             follow_symlinks: true,
             ..opts()
         };
         assert!(matches!(
-            load(&link, &follow, &mut Vec::new()).unwrap(),
-            Loaded::Special { kind: "device" }
+            load(&link, &follow).unwrap(),
+            Err(Probe::Special { kind: "device" })
         ));
     }
 }

@@ -17,7 +17,7 @@ use rayon::iter::{ParallelBridge, ParallelIterator};
 
 use crate::analyze::{analyze_guarded, Analysis, AnalyzeOptions, FileReport, Outcome, SkipReason};
 use crate::discover::{self, DiscoverOptions};
-use crate::load::{self, Candidate, LoadOptions, Loaded, Probe};
+use crate::load::{self, Candidate, LoadOptions, Probe};
 use crate::pe::Role;
 use crate::rules::{RuleFacts, RuleSet};
 use crate::summary::Summary;
@@ -155,7 +155,7 @@ fn process_candidate(
     let mut buf = READ_BUF.with(|b| std::mem::take(&mut *b.borrow_mut()));
     match load::read_candidate(c, load_opts, &mut buf) {
         Err(e) => r.outcome = Outcome::Error(e.to_string()),
-        Ok(Loaded::Pe { data, mtime }) => {
+        Ok((data, mtime)) => {
             r.size = Some(data.len() as u64);
             r.mtime = mtime;
             r.outcome = match analyze_guarded(&data, analyze_opts) {
@@ -169,7 +169,6 @@ fn process_candidate(
                 buf = v;
             }
         }
-        Ok(_) => unreachable!("read_candidate returns Pe"),
     }
     if buf.capacity() <= MAX_KEPT_BUFFER {
         READ_BUF.with(|b| *b.borrow_mut() = buf);
