@@ -36,44 +36,6 @@ fn ours(path: &Path) -> Value {
     })
 }
 
-fn compare(files: &[PathBuf]) -> (usize, Vec<String>) {
-    let reference = common::reference("dotnet_reference.py", files);
-    let mut compared = 0;
-    let mut mismatches = Vec::new();
-    for (path, r) in files.iter().zip(&reference) {
-        // Compare whatever dnfile read without raising (pefile's warnings,
-        // such as "mostly zero bytes", do not make its tables wrong).
-        if r["raised"] == Value::Bool(true) || !r["typedefs"].is_array() {
-            continue;
-        }
-        compared += 1;
-        let o = ours(path);
-        for key in [
-            "typedefs",
-            "typerefs",
-            "interface_impls",
-            "memberrefs",
-            "assemblyrefs",
-        ] {
-            if o[key] != r[key] {
-                mismatches.push(format!(
-                    "{}: {key}\n  ours:   {}\n  dnfile: {}",
-                    path.display(),
-                    common::short(&o[key]),
-                    common::short(&r[key])
-                ));
-            }
-        }
-    }
-    (compared, mismatches)
-}
-
-fn is_pe(p: &Path) -> bool {
-    std::fs::read(p)
-        .map(|b| b.starts_with(b"MZ"))
-        .unwrap_or(false)
-}
-
 #[test]
 fn mono_assemblies_agree_with_dnfile() {
     if !common::prerequisite(
@@ -84,20 +46,22 @@ fn mono_assemblies_agree_with_dnfile() {
     }
     let files: Vec<PathBuf> = common::files_under(Path::new(MONO_DIR))
         .into_iter()
-        .filter(|p| is_pe(p))
+        .filter(|p| common::is_mz(p))
         .collect();
-    let (compared, mismatches) = compare(&files);
-    eprintln!(
-        "diff_dnfile: {compared} of {} mono files compared, {} mismatches",
-        files.len(),
-        mismatches.len()
-    );
-    assert!(compared >= 20, "only {compared} assemblies compared");
-    assert!(
-        mismatches.is_empty(),
-        "{} mismatches:\n{}",
-        mismatches.len(),
-        mismatches.join("\n")
+    common::assert_agree(
+        "diff_dnfile mono",
+        "dotnet_reference.py",
+        &files,
+        &[
+            "typedefs",
+            "typerefs",
+            "interface_impls",
+            "memberrefs",
+            "assemblyrefs",
+        ],
+        |r| r["raised"] != Value::Bool(true) && r["typedefs"].is_array(),
+        ours,
+        20,
     );
 }
 
@@ -115,16 +79,23 @@ fn dotnet_samples_agree_with_dnfile() {
                 .filter(|p| {
                     p.extension().is_some_and(|e| e == "dll")
                         && !p.to_string_lossy().contains("malformed")
-                        && is_pe(p)
+                        && common::is_mz(p)
                 }),
         );
     }
-    let (compared, mismatches) = compare(&files);
-    assert!(compared >= 15, "only {compared} sample assemblies compared");
-    assert!(
-        mismatches.is_empty(),
-        "{} mismatches:\n{}",
-        mismatches.len(),
-        mismatches.join("\n")
+    common::assert_agree(
+        "diff_dnfile samples",
+        "dotnet_reference.py",
+        &files,
+        &[
+            "typedefs",
+            "typerefs",
+            "interface_impls",
+            "memberrefs",
+            "assemblyrefs",
+        ],
+        |r| r["raised"] != Value::Bool(true) && r["typedefs"].is_array(),
+        ours,
+        15,
     );
 }

@@ -66,45 +66,17 @@ fn ours(path: &Path) -> Value {
     })
 }
 
-fn compare(files: &[PathBuf]) -> (usize, Vec<String>) {
-    let reference = common::reference("pe_reference.py", files);
-    let mut compared = 0;
-    let mut mismatches = Vec::new();
-    for (path, r) in files.iter().zip(&reference) {
-        if r["ok"] != Value::Bool(true) {
-            continue; // pefile could not parse it: nothing to agree with
-        }
-        compared += 1;
-        let o = ours(path);
-        for key in ["exports", "dll_name", "imports", "delay_imports", "imphash"] {
-            if o[key] != r[key] {
-                mismatches.push(format!(
-                    "{}: {key}\n  ours:   {}\n  pefile: {}",
-                    path.display(),
-                    common::short(&o[key]),
-                    common::short(&r[key])
-                ));
-            }
-        }
-    }
-    (compared, mismatches)
-}
-
 #[test]
 fn wine64_dlls_agree_with_pefile() {
     let Some(files) = prerequisites() else { return };
-    let (compared, mismatches) = compare(&files);
-    eprintln!(
-        "diff_pefile: {compared} of {} wine64 files compared, {} mismatches",
-        files.len(),
-        mismatches.len()
-    );
-    assert!(compared > 100);
-    assert!(
-        mismatches.is_empty(),
-        "{} mismatches:\n{}",
-        mismatches.len(),
-        mismatches.join("\n")
+    common::assert_agree(
+        "diff_pefile wine64",
+        "pe_reference.py",
+        &files,
+        &["exports", "dll_name", "imports", "delay_imports", "imphash"],
+        |r| r["ok"] == Value::Bool(true),
+        ours,
+        100,
     );
 }
 
@@ -118,21 +90,19 @@ fn synthetic_samples_agree_with_pefile() {
     for sub in ["x64", "x86"] {
         for e in std::fs::read_dir(root.join(sub)).unwrap() {
             let p = e.unwrap().path();
-            if std::fs::read(&p)
-                .map(|b| b.starts_with(b"MZ"))
-                .unwrap_or(false)
-            {
+            if common::is_mz(&p) {
                 files.push(p);
             }
         }
     }
     files.sort();
-    let (compared, mismatches) = compare(&files);
-    assert!(compared >= 15, "only {compared} samples compared");
-    assert!(
-        mismatches.is_empty(),
-        "{} mismatches:\n{}",
-        mismatches.len(),
-        mismatches.join("\n")
+    common::assert_agree(
+        "diff_pefile samples",
+        "pe_reference.py",
+        &files,
+        &["exports", "dll_name", "imports", "delay_imports", "imphash"],
+        |r| r["ok"] == Value::Bool(true),
+        ours,
+        15,
     );
 }

@@ -88,3 +88,59 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
 pub fn short(v: &Value) -> String {
     v.to_string().chars().take(300).collect()
 }
+
+/// Compare `ours(path)` with the reference script's record for every file
+/// the reference could read (`comparable`), on `keys`; assert that at least
+/// `min_compared` files were compared and that all agree.
+pub fn assert_agree(
+    label: &str,
+    script: &str,
+    files: &[PathBuf],
+    keys: &[&str],
+    comparable: impl Fn(&Value) -> bool,
+    ours: impl Fn(&Path) -> Value,
+    min_compared: usize,
+) {
+    let reference = reference(script, files);
+    let mut compared = 0;
+    let mut mismatches = Vec::new();
+    for (path, r) in files.iter().zip(&reference) {
+        if !comparable(r) {
+            continue;
+        }
+        compared += 1;
+        let o = ours(path);
+        for key in keys {
+            if o[key] != r[key] {
+                mismatches.push(format!(
+                    "{}: {key}\n  ours:      {}\n  reference: {}",
+                    path.display(),
+                    short(&o[key]),
+                    short(&r[key])
+                ));
+            }
+        }
+    }
+    eprintln!(
+        "{label}: {compared} of {} files compared, {} mismatches",
+        files.len(),
+        mismatches.len()
+    );
+    assert!(
+        compared >= min_compared,
+        "{label}: only {compared} files compared"
+    );
+    assert!(
+        mismatches.is_empty(),
+        "{label}: {} mismatches:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
+}
+
+/// The file starts with `MZ`.
+pub fn is_mz(p: &Path) -> bool {
+    std::fs::read(p)
+        .map(|b| b.starts_with(b"MZ"))
+        .unwrap_or(false)
+}
