@@ -58,6 +58,14 @@ fn run(args: &[&OsStr]) -> (i32, Vec<u8>, String) {
     )
 }
 
+/// `iisweep scan --format ndjson EXTRA... PATH`: (exit code, stdout, stderr).
+fn scan_ndjson(extra: &[&str], path: &Path) -> (i32, Vec<u8>, String) {
+    let mut args: Vec<&OsStr> = vec!["scan".as_ref(), "--format".as_ref(), "ndjson".as_ref()];
+    args.extend(extra.iter().map(|a| OsStr::new(*a)));
+    args.push(path.as_os_str());
+    run(&args)
+}
+
 fn records(out: &[u8]) -> Vec<Value> {
     String::from_utf8(out.to_vec())
         .unwrap()
@@ -100,14 +108,7 @@ fn hostile_tree() -> Tree {
 #[test]
 fn hostile_tree_default_settings() {
     let t = hostile_tree();
-    let (code, out, err) = run(&[
-        "scan".as_ref(),
-        "--format".as_ref(),
-        "ndjson".as_ref(),
-        "--max-filesize".as_ref(),
-        "200K".as_ref(),
-        t.root.as_os_str(),
-    ]);
+    let (code, out, err) = scan_ndjson(&["--max-filesize", "200K"], &t.root);
     let recs = records(&out);
     let summary = &recs.last().unwrap()["summary"];
     assert_eq!(
@@ -167,15 +168,7 @@ fn table_output_escapes_names() {
 #[test]
 fn following_symlinks_detects_loops_and_never_reads_devices() {
     let t = hostile_tree();
-    let (code, out, err) = run(&[
-        "scan".as_ref(),
-        "--follow-symlinks".as_ref(),
-        "--format".as_ref(),
-        "ndjson".as_ref(),
-        "--max-filesize".as_ref(),
-        "200K".as_ref(),
-        t.root.as_os_str(),
-    ]);
+    let (code, out, err) = scan_ndjson(&["--follow-symlinks", "--max-filesize", "200K"], &t.root);
     let recs = records(&out);
     let summary = &recs.last().unwrap()["summary"];
     assert_eq!(
