@@ -48,6 +48,10 @@ pub struct AnalyzeOptions {
     pub entropy_all: bool,
     /// Skip .NET metadata (no managed roles). For measurement.
     pub no_dotnet: bool,
+    /// Also list every TypeDef, TypeRef and MemberRef row in
+    /// [`DotnetInfo`] (see [`dotnet::parse_with_tables`]); for tests and
+    /// differential checks, a sweep does not need them.
+    pub dotnet_tables: bool,
 }
 
 /// Analyse the bytes of one file.
@@ -61,7 +65,7 @@ pub fn analyze_bytes(bytes: &[u8], opts: &AnalyzeOptions) -> Analysis {
         Ok(mut facts) => {
             a.roles.extend(facts.export_roles.roles.iter().copied());
             if let (Some((rva, size)), false) = (facts.clr_header, opts.no_dotnet) {
-                let info = dotnet_facts(bytes, rva, size, &facts);
+                let info = dotnet_facts(bytes, rva, size, &facts, opts.dotnet_tables);
                 for c in &info.components {
                     for r in &c.roles {
                         a.roles.push(if r == "managed_module" {
@@ -86,7 +90,7 @@ pub fn analyze_bytes(bytes: &[u8], opts: &AnalyzeOptions) -> Analysis {
 }
 
 /// .NET facts of a PE with a CLR header at `rva`/`size`.
-fn dotnet_facts(bytes: &[u8], rva: u32, size: u32, facts: &PeFacts) -> DotnetInfo {
+fn dotnet_facts(bytes: &[u8], rva: u32, size: u32, facts: &PeFacts, tables: bool) -> DotnetInfo {
     let sections: Vec<SectionMap> = facts
         .sections
         .iter()
@@ -97,7 +101,11 @@ fn dotnet_facts(bytes: &[u8], rva: u32, size: u32, facts: &PeFacts) -> DotnetInf
             size_of_raw_data: s.raw_size,
         })
         .collect();
-    dotnet::parse(bytes, rva, size, &sections)
+    if tables {
+        dotnet::parse_with_tables(bytes, rva, size, &sections)
+    } else {
+        dotnet::parse(bytes, rva, size, &sections)
+    }
 }
 
 /// `analyze_bytes` with a parser panic turned into an error message.

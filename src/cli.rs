@@ -236,6 +236,7 @@ pub fn scan_config(a: &ScanArgs) -> Result<ScanConfig, String> {
         analyze: AnalyzeOptions {
             entropy_all: a.entropy_all,
             no_dotnet: a.no_dotnet,
+            ..Default::default()
         },
         rules,
         report_not_pe: a.report_all,
@@ -375,7 +376,7 @@ fn run_inspect(a: &InspectArgs) -> i32 {
         &load,
         &AnalyzeOptions {
             entropy_all: true,
-            no_dotnet: false,
+            ..Default::default()
         },
         rules.as_ref(),
     );

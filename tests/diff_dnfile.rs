@@ -14,7 +14,11 @@ const MONO_DIR: &str = "/usr/lib/mono/4.5";
 
 fn ours(path: &Path) -> Value {
     let bytes = std::fs::read(path).unwrap();
-    let a = iisweep::analyze_bytes(&bytes, &Default::default());
+    let opts = iisweep::AnalyzeOptions {
+        dotnet_tables: true,
+        ..Default::default()
+    };
+    let a = iisweep::analyze_bytes(&bytes, &opts);
     let Some(info) = a.dotnet else {
         return json!({"dotnet": false});
     };

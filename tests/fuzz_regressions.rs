@@ -21,7 +21,7 @@
 
 use std::path::{Path, PathBuf};
 
-use iisweep::dotnet::{parse, DotnetInfo, SectionMap};
+use iisweep::dotnet::{parse_with_tables, DotnetInfo, SectionMap};
 use iisweep::{analyze_bytes, Analysis, AnalyzeOptions};
 
 fn fixtures() -> Vec<PathBuf> {
@@ -63,12 +63,13 @@ fn run_dotnet(data: &[u8]) -> Option<DotnetInfo> {
             size_of_raw_data: len,
         },
     ];
-    Some(parse(file, clr_rva, word(4), &sections))
+    Some(parse_with_tables(file, clr_rva, word(4), &sections))
 }
 
 fn run_analyze(data: &[u8]) -> Analysis {
     let opts = AnalyzeOptions {
         entropy_all: true,
+        dotnet_tables: true,
         ..AnalyzeOptions::default()
     };
     analyze_bytes(data, &opts)

@@ -8,6 +8,7 @@ fuzz_target!(|data: &[u8]| {
     let opts = iisweep::AnalyzeOptions {
         // Exercise the entropy path for every PE, not just IIS components.
         entropy_all: true,
+        dotnet_tables: true,
         ..iisweep::AnalyzeOptions::default()
     };
     let _ = iisweep::analyze_bytes(data, &opts);

@@ -1,4 +1,5 @@
-//! The ECMA-335 metadata reader alone (`iisweep::dotnet::parse`).
+//! The ECMA-335 metadata reader alone (`iisweep::dotnet::parse_with_tables`,
+//! which runs the lean read a sweep uses and then lists every table row).
 //!
 //! Input layout: a 16-byte prefix, then the "file".
 //!
@@ -19,7 +20,7 @@
 //! repeats this decoding; change both together.
 #![no_main]
 
-use iisweep::dotnet::{parse, SectionMap};
+use iisweep::dotnet::{parse_with_tables, SectionMap};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -46,5 +47,5 @@ fuzz_target!(|data: &[u8]| {
             size_of_raw_data: len,
         },
     ];
-    let _ = parse(file, clr_rva, clr_size, &sections);
+    let _ = parse_with_tables(file, clr_rva, clr_size, &sections);
 });

@@ -5,6 +5,8 @@
 //! offset and the bad index; a missing heap behaves as an empty one. Strings
 //! are capped at [`MAX_STRING_LEN`] bytes and decoded lossily.
 
+use std::borrow::Cow;
+
 use super::bytes::compressed_u32;
 use super::MAX_STRING_LEN;
 
@@ -29,11 +31,33 @@ impl<'a> Heap<'a> {
         )
     }
 
-    /// `#Strings`: NUL-terminated UTF-8 at `idx`.
-    pub(crate) fn string(&self, idx: u32) -> Result<String, String> {
+    /// `#Strings`: NUL-terminated UTF-8 at `idx`, borrowed from the heap
+    /// unless it must be repaired (invalid UTF-8 is decoded lossily).
+    pub(crate) fn string(&self, idx: u32) -> Result<Cow<'a, str>, String> {
+        let raw = self.string_bytes(idx)?;
+        Ok(match std::str::from_utf8(raw) {
+            Ok(s) => Cow::Borrowed(s),
+            Err(_) => String::from_utf8_lossy(raw),
+        })
+    }
+
+    /// Checks that a `#Strings` index is usable without reading the entry:
+    /// when the heap ends in NUL every in-bounds index is terminated, so only
+    /// other heaps are searched. (An over-long entry is reported when read.)
+    pub(crate) fn check_string(&self, idx: u32) -> Result<(), String> {
+        let terminated = self.data.last() == Some(&0);
+        if (idx == 0 && self.data.is_empty()) || (terminated && (idx as usize) < self.data.len()) {
+            return Ok(());
+        }
+        self.string_bytes(idx).map(|_| ())
+    }
+
+    /// `#Strings`: the bytes of the NUL-terminated entry at `idx`, checked
+    /// for bounds and length but not decoded.
+    pub(crate) fn string_bytes(&self, idx: u32) -> Result<&'a [u8], String> {
         let start = idx as usize;
         if idx == 0 && self.data.is_empty() {
-            return Ok(String::new());
+            return Ok(&[]);
         }
         let Some(rest) = self.data.get(start..) else {
             return Err(self.bad(idx, "past end of heap"));
@@ -42,8 +66,8 @@ impl<'a> Heap<'a> {
             return Err(self.bad(idx, "past end of heap"));
         }
         let window = &rest[..rest.len().min(MAX_STRING_LEN + 1)];
-        match window.iter().position(|&b| b == 0) {
-            Some(n) => Ok(String::from_utf8_lossy(&window[..n]).into_owned()),
+        match memchr::memchr(0, window) {
+            Some(n) => Ok(&window[..n]),
             None if window.len() > MAX_STRING_LEN => Err(self.bad(
                 idx,
                 &format!("string longer than MAX_STRING_LEN ({MAX_STRING_LEN})"),
@@ -102,14 +126,15 @@ pub(crate) fn format_guid(g: &[u8; 16]) -> String {
     )
 }
 
-/// Walks the `#US` heap, calling `f` with each non-empty user string (UTF-16
-/// decoded lossily, at most `max_chars` characters). Stops after `max_count`
-/// strings or at the first malformed entry; returns (count, error).
+/// Walks the `#US` heap, calling `f` with the UTF-16LE code units of each
+/// non-empty user string (at most `max_chars` units, without the trailing
+/// flag byte). Stops after `max_count` strings or at the first malformed
+/// entry; returns (count, error).
 pub(crate) fn walk_user_strings(
     us: &Heap<'_>,
     max_count: usize,
     max_chars: usize,
-    mut f: impl FnMut(String),
+    mut f: impl FnMut(&[u8]),
 ) -> (usize, Option<String>) {
     let d = us.data;
     let mut pos = 1usize.min(d.len()); // entry 0 is the empty string
@@ -150,13 +175,8 @@ pub(crate) fn walk_user_strings(
             continue; // padding
         }
         count += 1;
-        let units = body[..body.len() & !1]
-            .chunks_exact(2)
-            .take(max_chars)
-            .map(|c| u16::from_le_bytes([c[0], c[1]]));
-        f(char::decode_utf16(units)
-            .map(|r| r.unwrap_or('\u{FFFD}'))
-            .collect());
+        let units = body.len() & !1;
+        f(&body[..units.min(max_chars.saturating_mul(2))]);
     }
     (count, None)
 }

@@ -29,6 +29,7 @@ mod sig;
 mod tables;
 mod token;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -340,9 +341,41 @@ fn rva_to_offset(rva: u32, sections: &[SectionMap]) -> Option<usize> {
 /// runtime header) data directory; `sections`: section table. Never panics;
 /// problems are listed in [`DotnetInfo::errors`].
 pub fn parse(file: &[u8], clr_rva: u32, clr_size: u32, sections: &[SectionMap]) -> DotnetInfo {
+    parse_with(file, clr_rva, clr_size, sections, false)
+}
+
+/// Like [`parse`], and also lists every row of the TypeDef, TypeRef and
+/// MemberRef tables with resolved names in [`DotnetInfo::type_defs`],
+/// [`DotnetInfo::type_refs`] and [`DotnetInfo::member_refs`]. A sweep does
+/// not need them (they are not serialized) and [`parse`] leaves them empty:
+/// listing costs one owned string per name.
+pub fn parse_with_tables(
+    file: &[u8],
+    clr_rva: u32,
+    clr_size: u32,
+    sections: &[SectionMap],
+) -> DotnetInfo {
+    parse_with(file, clr_rva, clr_size, sections, true)
+}
+
+fn parse_with(
+    file: &[u8],
+    clr_rva: u32,
+    clr_size: u32,
+    sections: &[SectionMap],
+    list_tables: bool,
+) -> DotnetInfo {
     let mut info = DotnetInfo::default();
     let mut errs = Errors::new();
-    parse_into(&mut info, &mut errs, file, clr_rva, clr_size, sections);
+    parse_into(
+        &mut info,
+        &mut errs,
+        file,
+        clr_rva,
+        clr_size,
+        sections,
+        list_tables,
+    );
     info.errors = errs.finish();
     info
 }
@@ -365,6 +398,7 @@ fn parse_into(
     clr_rva: u32,
     clr_size: u32,
     sections: &[SectionMap],
+    list_tables: bool,
 ) {
     // IMAGE_COR20_HEADER
     let Some(cor) = rva_to_offset(clr_rva, sections) else {
@@ -576,35 +610,78 @@ fn parse_into(
         blob: st.blob,
         guid: st.guid,
         errs,
-        typedef_full: Vec::new(),
-        typeref_full: Vec::new(),
+        typedefs: Names::default(),
+        typerefs: Names::default(),
+        typeref_scope: Vec::new(),
+        typedef_flags: Vec::new(),
+        typedef_enclosing: Vec::new(),
         typespec: Vec::new(),
-        method_names: Vec::new(),
         extends_raw: Vec::new(),
         ifaces_raw: Vec::new(),
+        method_ranges: Vec::new(),
+        scratch: String::new(),
     };
     m.read(info, resources);
+    if list_tables {
+        m.list_tables(info);
+    }
 }
 
-/// Name resolution state over one table stream.
-struct Model<'a, 'e> {
-    t: &'a Tables<'a>,
-    strings: Heap<'a>,
-    blob: Heap<'a>,
-    guid: Heap<'a>,
-    errs: &'e mut Errors,
-    typedef_full: Vec<String>,
-    typeref_full: Vec<String>,
-    typespec: Vec<String>,
-    method_names: Vec<String>,
-    /// Decoded `Extends` per TypeDef (table, row).
-    extends_raw: Vec<Option<(usize, u32)>>,
-    /// Decoded interfaces per TypeDef (table, row).
-    ifaces_raw: Vec<Vec<(usize, u32)>>,
+/// Simple names of one table's types and the links that build their full
+/// names. Names borrow the `#Strings` heap when it holds valid UTF-8, so
+/// reading a table allocates one vector, not one string per row.
+#[derive(Default)]
+struct Names<'a> {
+    /// (namespace, name) per row.
+    simple: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    /// Enclosing row (0-based) used when rendering: acyclic by construction.
+    parent: Vec<Option<usize>>,
+    /// Outermost row reached from each row.
+    root: Vec<usize>,
+}
+
+impl Names<'_> {
+    /// Writes the full name of 0-based row `i` (`Ns.Outer+Inner`), capped at
+    /// [`MAX_STRING_LEN`] bytes, into `buf` (cleared first).
+    fn full_into(&self, i: usize, buf: &mut String) {
+        buf.clear();
+        if i < self.simple.len() {
+            self.push_name(i, buf, 0);
+        }
+        cap_in_place(buf);
+    }
+
+    fn push_name(&self, i: usize, buf: &mut String, depth: usize) {
+        let (ns, name) = &self.simple[i];
+        // `parent` is acyclic and at most about 2 * MAX_NESTING deep; the depth
+        // check is a second guard, and the length check stops early.
+        match self.parent[i].filter(|_| depth <= 4 * MAX_NESTING) {
+            Some(p) => {
+                self.push_name(p, buf, depth + 1);
+                if buf.len() <= MAX_STRING_LEN {
+                    buf.push('+');
+                    buf.push_str(name);
+                }
+            }
+            None if ns.is_empty() => buf.push_str(name),
+            None => {
+                buf.push_str(ns);
+                buf.push('.');
+                buf.push_str(name);
+            }
+        }
+    }
+
+    /// Full name of 0-based row `i` as a new string.
+    fn full(&self, i: usize) -> String {
+        let mut s = String::new();
+        self.full_into(i, &mut s);
+        s
+    }
 }
 
 /// Truncates `s` to at most [`MAX_STRING_LEN`] bytes on a char boundary.
-fn cap_len(mut s: String) -> String {
+fn cap_in_place(s: &mut String) {
     if s.len() > MAX_STRING_LEN {
         let mut cut = MAX_STRING_LEN;
         while !s.is_char_boundary(cut) {
@@ -612,33 +689,35 @@ fn cap_len(mut s: String) -> String {
         }
         s.truncate(cut);
     }
-    s
 }
 
-/// Full names of nested types: `Ns.Outer+Inner`, where `parent(i)` gives
-/// the 0-based enclosing row. Memoized (linear work), cycle-safe and capped
-/// at [`MAX_NESTING`] levels and [`MAX_STRING_LEN`] bytes. Returns the names
-/// and, per row, the outermost row reached.
-fn nest_names(
-    simple: &[(String, String)],
+/// Nesting links for `n` rows, where `parent(i)` gives the 0-based enclosing
+/// row as the file claims it. Returns the links used to render full names
+/// (`Ns.Outer+Inner`) and, per row, the outermost row reached. Linear work,
+/// cycle-safe, and chains are cut at [`MAX_NESTING`] with an error naming
+/// the row.
+fn nest_links(
+    n: usize,
     parent: impl Fn(usize) -> Option<usize>,
     errs: &mut Errors,
     what: &str,
-) -> (Vec<String>, Vec<usize>) {
-    let n = simple.len();
-    let mut full: Vec<Option<String>> = vec![None; n];
+) -> (Vec<Option<usize>>, Vec<usize>) {
+    let mut link: Vec<Option<usize>> = vec![None; n];
     let mut root: Vec<usize> = (0..n).collect();
+    let mut done = vec![false; n];
     let mut on_chain = vec![false; n];
     let mut depth = vec![0usize; n];
+    let mut chain = Vec::new();
     for i in 0..n {
-        if full[i].is_some() {
+        if done[i] {
             continue;
         }
-        let mut chain = vec![i];
+        chain.clear();
+        chain.push(i);
         on_chain[i] = true;
         let mut cur = i;
         while let Some(p) = parent(cur).filter(|&p| p < n) {
-            if full[p].is_some() {
+            if done[p] {
                 break;
             }
             if on_chain[p] || chain.len() > MAX_NESTING {
@@ -652,10 +731,11 @@ fn nest_names(
             chain.push(p);
             cur = p;
         }
-        // Build from the outermost element of the walked chain down to `i`.
+        // Link from the outermost element of the walked chain down to `i`;
+        // every row links to one finalized before it, so links never cycle.
         let top = *chain.last().unwrap_or(&i);
-        let (mut prefix, mut top_root, mut d) = match parent(top).filter(|&p| p < n) {
-            Some(p) if full[p].is_some() && !chain.contains(&p) => {
+        let (mut up, top_root, mut d) = match parent(top).filter(|&p| p < n) {
+            Some(p) if done[p] => {
                 if depth[p] >= MAX_NESTING {
                     errs.push(format!(
                         "{what} {}: enclosing chain is deeper than MAX_NESTING",
@@ -663,7 +743,7 @@ fn nest_names(
                     ));
                     (None, top, 0)
                 } else {
-                    (full[p].clone(), root[p], depth[p] + 1)
+                    (Some(p), root[p], depth[p] + 1)
                 }
             }
             _ => (None, top, 0),
@@ -671,24 +751,14 @@ fn nest_names(
         for &c in chain.iter().rev() {
             depth[c] = d;
             d += 1;
-            let (ns, name) = &simple[c];
-            let s = match prefix {
-                Some(ref pf) => format!("{pf}+{name}"),
-                None if ns.is_empty() => name.clone(),
-                None => format!("{ns}.{name}"),
-            };
-            let s = cap_len(s);
-            full[c] = Some(s.clone());
+            link[c] = up;
             root[c] = top_root;
             on_chain[c] = false;
-            prefix = Some(s);
-            top_root = root[c];
+            done[c] = true;
+            up = Some(c);
         }
     }
-    (
-        full.into_iter().map(|f| f.unwrap_or_default()).collect(),
-        root,
-    )
+    (link, root)
 }
 
 fn version(a: u32, b: u32, c: u32, d: u32) -> String {
@@ -699,6 +769,34 @@ fn token_of(key: &[u8]) -> Option<String> {
     (!key.is_empty() && key.len() <= MAX_PUBLIC_KEY_LEN).then(|| token::public_key_token(key))
 }
 
+/// Name resolution state over one table stream. Holds borrowed names and
+/// raw row links; full names are built only where they are reported.
+pub(crate) struct Model<'a, 'e> {
+    t: &'a Tables<'a>,
+    strings: Heap<'a>,
+    blob: Heap<'a>,
+    guid: Heap<'a>,
+    errs: &'e mut Errors,
+    typedefs: Names<'a>,
+    typerefs: Names<'a>,
+    /// Decoded `ResolutionScope` per TypeRef.
+    typeref_scope: Vec<Option<(usize, u32)>>,
+    /// `TypeAttributes` per TypeDef.
+    typedef_flags: Vec<u32>,
+    /// Enclosing TypeDef (0-based) as `NestedClass` claims it.
+    typedef_enclosing: Vec<Option<usize>>,
+    /// Rendered TypeSpecs, filled on first use.
+    typespec: Vec<Option<String>>,
+    /// Decoded `Extends` per TypeDef (table, row).
+    extends_raw: Vec<Option<(usize, u32)>>,
+    /// Decoded interfaces per TypeDef (table, row).
+    ifaces_raw: Vec<Vec<(usize, u32)>>,
+    /// `MethodList` positions [first, last) owned by each TypeDef.
+    method_ranges: Vec<(u32, u32)>,
+    /// Reused buffer for names that are only compared.
+    scratch: String,
+}
+
 impl<'a> Model<'a, '_> {
     /// Column value; 0 when the row is unreadable (callers iterate readable rows).
     fn col(&self, t: usize, row: u32, c: usize) -> u32 {
@@ -706,15 +804,31 @@ impl<'a> Model<'a, '_> {
     }
 
     /// `#Strings` lookup with a table/row context on error.
-    fn s(&mut self, t: usize, row: u32, c: usize) -> String {
+    fn s(&mut self, t: usize, row: u32, c: usize) -> Cow<'a, str> {
         let idx = self.col(t, row, c);
         match self.strings.string(idx) {
             Ok(s) => s,
             Err(e) => {
                 self.errs.push(format!("{} row {row}: {e}", TABLE_NAMES[t]));
-                String::new()
+                Cow::Borrowed("")
             }
         }
+    }
+
+    /// Checks a `#Strings` column (bounds and terminator, no decoding; see
+    /// [`Heap::check_string`]).
+    fn check_s(&mut self, t: usize, row: u32, c: usize) {
+        let idx = self.col(t, row, c);
+        if let Err(e) = self.strings.check_string(idx) {
+            self.errs.push(format!("{} row {row}: {e}", TABLE_NAMES[t]));
+        }
+    }
+
+    /// `#Strings` lookup that reports nothing (for rows already checked).
+    fn s_quiet(&self, t: usize, row: u32, c: usize) -> Cow<'a, str> {
+        self.strings
+            .string(self.col(t, row, c))
+            .unwrap_or(Cow::Borrowed(""))
     }
 
     /// `#Blob` lookup with a table/row context on error.
@@ -754,6 +868,12 @@ impl<'a> Model<'a, '_> {
         Some((target, r))
     }
 
+    /// Coded index decode that reports nothing (for rows already checked).
+    fn coded_quiet(&self, t: usize, row: u32, c: usize, kind: Coded) -> Option<(usize, u32)> {
+        let (target, r) = kind.decode(self.col(t, row, c))?;
+        (r != 0 && r <= self.t.rows(target)).then_some((target, r))
+    }
+
     /// Simple index column into `target`; reports rows out of range.
     fn index(&mut self, t: usize, row: u32, c: usize, target: usize) -> Option<u32> {
         let r = self.col(t, row, c);
@@ -772,17 +892,53 @@ impl<'a> Model<'a, '_> {
         Some(r)
     }
 
-    /// Full name of a TypeDef / TypeRef / TypeSpec row (already resolved).
-    fn type_name(&self, target: usize, row: u32) -> String {
-        let list = match target {
-            TYPE_DEF => &self.typedef_full,
-            TYPE_REF => &self.typeref_full,
-            TYPE_SPEC => &self.typespec,
-            _ => return "?".to_string(),
-        };
-        list.get(row as usize - 1)
-            .cloned()
-            .unwrap_or_else(|| "?".to_string())
+    /// Writes the full name of a TypeDef / TypeRef / TypeSpec row into `buf`
+    /// (`?` for anything else). TypeSpecs are rendered once and remembered.
+    fn type_name_into(&mut self, target: usize, row: u32, buf: &mut String) {
+        let i = (row as usize).wrapping_sub(1);
+        match target {
+            TYPE_DEF if i < self.typedefs.simple.len() => self.typedefs.full_into(i, buf),
+            TYPE_REF if i < self.typerefs.simple.len() => self.typerefs.full_into(i, buf),
+            TYPE_SPEC if i < self.typespec.len() => {
+                buf.clear();
+                buf.push_str(self.typespec_name(i));
+            }
+            _ => {
+                buf.clear();
+                buf.push('?');
+            }
+        }
+    }
+
+    /// Full name of a TypeDef / TypeRef / TypeSpec row as a new string.
+    fn type_name(&mut self, target: usize, row: u32) -> String {
+        let mut s = String::new();
+        self.type_name_into(target, row, &mut s);
+        s
+    }
+
+    /// Rendered 0-based TypeSpec `i` (rendered on first use).
+    fn typespec_name(&mut self, i: usize) -> &str {
+        if self.typespec[i].is_none() {
+            let blob = self
+                .blob
+                .blob(self.col(TYPE_SPEC, i as u32 + 1, 0))
+                .unwrap_or(&[]);
+            let (defs, refs) = (&self.typedefs, &self.typerefs);
+            let name_of = |tag: u32, row: u32| -> String {
+                let names = match tag {
+                    0 => defs,
+                    1 => refs,
+                    _ => return "?".to_string(),
+                };
+                match row.checked_sub(1).map(|r| r as usize) {
+                    Some(r) if r < names.simple.len() => names.full(r),
+                    _ => "?".to_string(),
+                }
+            };
+            self.typespec[i] = Some(sig::render_typespec(blob, &name_of));
+        }
+        self.typespec[i].as_deref().unwrap_or("?")
     }
 
     fn read(&mut self, info: &mut DotnetInfo, resources: Option<(&[u8], usize)>) {
@@ -790,33 +946,25 @@ impl<'a> Model<'a, '_> {
         self.read_assembly(info);
         self.read_assembly_refs(info);
         for r in 1..=self.t.rows(MODULE_REF) {
-            let n = self.s(MODULE_REF, r, 0);
+            let n = self.s(MODULE_REF, r, 0).into_owned();
             info.module_refs.push(n);
         }
-        self.read_type_refs(info);
-        self.read_methods();
-        self.read_type_defs(info);
-        self.read_type_specs();
-        // fill extends / interfaces now that TypeSpecs are rendered
-        for (i, td) in info.type_defs.iter_mut().enumerate() {
-            td.extends = self.extends_raw[i].map(|(t, r)| self.type_name(t, r));
-            td.interfaces = self.ifaces_raw[i]
-                .iter()
-                .map(|&(t, r)| self.type_name(t, r))
-                .collect();
-        }
-        self.read_member_refs(info);
+        self.read_type_refs();
+        self.check_methods();
+        self.read_type_defs();
+        self.check_type_specs();
+        self.member_evidence(info);
         self.read_impl_map(info);
         self.read_resources(info, resources);
-        evidence::components(info, &self.extends_raw, &self.ifaces_raw, self.errs);
-        evidence::member_evidence(info);
+        self.components(info);
+        evidence::pinvoke_evidence(info);
     }
 
     fn read_module(&mut self, info: &mut DotnetInfo) {
         if self.t.rows(MODULE) == 0 {
             return;
         }
-        info.module_name = Some(self.s(MODULE, 1, 1));
+        info.module_name = Some(self.s(MODULE, 1, 1).into_owned());
         let idx = self.col(MODULE, 1, 2);
         match self.guid.guid(idx) {
             Ok(g) => info.mvid = g.map(|g| format_guid(&g)),
@@ -829,15 +977,15 @@ impl<'a> Model<'a, '_> {
             return;
         }
         let c = |m: &Self, i| m.col(ASSEMBLY, 1, i);
-        let key = self.b(ASSEMBLY, 1, 6).to_vec();
+        let key = self.b(ASSEMBLY, 1, 6);
         info.assembly = Some(AssemblyIdentity {
-            name: self.s(ASSEMBLY, 1, 7),
+            name: self.s(ASSEMBLY, 1, 7).into_owned(),
             version: version(c(self, 1), c(self, 2), c(self, 3), c(self, 4)),
-            culture: self.s(ASSEMBLY, 1, 8),
+            culture: self.s(ASSEMBLY, 1, 8).into_owned(),
             flags: c(self, 5),
             hash_alg_id: c(self, 0),
             public_key_len: key.len(),
-            public_key_token: token_of(&key),
+            public_key_token: token_of(key),
         });
     }
 
@@ -845,16 +993,16 @@ impl<'a> Model<'a, '_> {
         for r in 1..=self.t.rows(ASSEMBLY_REF) {
             let c = |m: &Self, i| m.col(ASSEMBLY_REF, r, i);
             let flags = c(self, 4);
-            let key = self.b(ASSEMBLY_REF, r, 5).to_vec();
+            let key = self.b(ASSEMBLY_REF, r, 5);
             let token = if flags & 1 != 0 {
-                token_of(&key)
+                token_of(key)
             } else {
-                (!key.is_empty()).then(|| hex(&key))
+                (!key.is_empty()).then(|| hex(key))
             };
             info.assembly_refs.push(AssemblyRefInfo {
-                name: self.s(ASSEMBLY_REF, r, 6),
+                name: self.s(ASSEMBLY_REF, r, 6).into_owned(),
                 version: version(c(self, 0), c(self, 1), c(self, 2), c(self, 3)),
-                culture: self.s(ASSEMBLY_REF, r, 7),
+                culture: self.s(ASSEMBLY_REF, r, 7).into_owned(),
                 flags,
                 public_key_or_token: hex(&key[..key.len().min(MAX_PUBLIC_KEY_LEN)]),
                 public_key_token: token,
@@ -862,48 +1010,47 @@ impl<'a> Model<'a, '_> {
         }
     }
 
-    fn read_type_refs(&mut self, info: &mut DotnetInfo) {
+    fn read_type_refs(&mut self) {
         let n = self.t.rows(TYPE_REF);
-        let mut simple = Vec::new();
-        let mut scope = Vec::new();
+        let mut simple = Vec::with_capacity(n as usize);
+        let mut scope = Vec::with_capacity(n as usize);
         for r in 1..=n {
             let name = self.s(TYPE_REF, r, 1);
             let ns = self.s(TYPE_REF, r, 2);
             scope.push(self.coded(TYPE_REF, r, 0, Coded::ResolutionScope));
             simple.push((ns, name));
         }
-        let asm_names: Vec<String> = (1..=self.t.rows(ASSEMBLY_REF))
-            .map(|r| self.s(ASSEMBLY_REF, r, 6))
-            .collect();
         let parent = |i: usize| match scope[i] {
             Some((TYPE_REF, r)) => Some(r as usize - 1),
             _ => None,
         };
-        let (full, root) = nest_names(
-            &simple,
+        let (parent, root) = nest_links(
+            simple.len(),
             parent,
             self.errs,
             "TypeRef table: ResolutionScope of TypeRef row",
         );
-        for (i, (ns, name)) in simple.into_iter().enumerate() {
-            let scope_assembly = match scope[root[i]] {
-                Some((ASSEMBLY_REF, r)) => asm_names.get(r as usize - 1).cloned(),
-                _ => None,
-            };
-            info.type_refs.push(TypeRefInfo {
-                namespace: ns,
-                name,
-                full_name: full[i].clone(),
-                scope_assembly,
-            });
-        }
-        self.typeref_full = full;
+        self.typerefs = Names {
+            simple,
+            parent,
+            root,
+        };
+        self.typeref_scope = scope;
     }
 
-    fn read_methods(&mut self) {
+    /// Name of the AssemblyRef that 0-based TypeRef `i` resolves to, if any.
+    fn typeref_assembly(&self, i: usize) -> Option<Cow<'a, str>> {
+        let root = *self.typerefs.root.get(i)?;
+        match self.typeref_scope.get(root).copied().flatten() {
+            Some((ASSEMBLY_REF, r)) => Some(self.s_quiet(ASSEMBLY_REF, r, 6)),
+            _ => None,
+        }
+    }
+
+    /// Checks every MethodDef name (errors only; names are read on demand).
+    fn check_methods(&mut self) {
         for r in 1..=self.t.rows(METHOD_DEF) {
-            let n = self.s(METHOD_DEF, r, 3);
-            self.method_names.push(n);
+            self.check_s(METHOD_DEF, r, 3);
         }
     }
 
@@ -916,7 +1063,15 @@ impl<'a> Model<'a, '_> {
         }
     }
 
-    fn read_type_defs(&mut self, info: &mut DotnetInfo) {
+    /// Name of 1-based MethodDef `m`, empty when out of range.
+    fn method_name(&self, m: u32) -> Cow<'a, str> {
+        if m == 0 || m > self.t.rows(METHOD_DEF) {
+            return Cow::Borrowed("");
+        }
+        self.s_quiet(METHOD_DEF, m, 3)
+    }
+
+    fn read_type_defs(&mut self) {
         let n = self.t.rows(TYPE_DEF);
         // NestedClass: nested -> enclosing
         let mut enclosing: Vec<Option<usize>> = vec![None; n as usize];
@@ -937,7 +1092,7 @@ impl<'a> Model<'a, '_> {
         } else {
             self.t.rows(METHOD_DEF)
         };
-        let mut simple = Vec::new();
+        let mut simple = Vec::with_capacity(n as usize);
         let mut method_cursor = 1u32;
         for r in 1..=n {
             let flags = self.col(TYPE_DEF, r, 0);
@@ -946,62 +1101,41 @@ impl<'a> Model<'a, '_> {
             let ext = self.coded(TYPE_DEF, r, 3, Coded::TypeDefOrRef);
             self.extends_raw.push(ext);
             self.ifaces_raw.push(Vec::new());
-            // methods
+            self.typedef_flags.push(flags);
             let start = self.col(TYPE_DEF, r, 5);
             let end = if r < n {
                 self.col(TYPE_DEF, r + 1, 5)
             } else {
                 method_list_len.saturating_add(1)
             };
-            let mut methods = Vec::new();
+            let mut range = (0, 0);
             if start != 0 && start <= end {
                 // Runs must not overlap: never revisit methods already assigned,
                 // which keeps the total work linear in the MethodDef count.
                 let first = start.max(method_cursor);
                 let last = end.min(method_list_len.saturating_add(1));
                 method_cursor = method_cursor.max(last);
-                for p in first..last {
-                    let m = self.method_at(p).filter(|&m| m >= 1);
-                    if let Some(name) = m.and_then(|m| self.method_names.get(m as usize - 1)) {
-                        methods.push(name.clone());
-                    }
-                }
+                range = (first, last.max(first));
             } else if start > end && start <= method_list_len {
                 self.errs.push(format!(
                     "TypeDef row {r}: MethodList {start} is above the next row's {end}"
                 ));
             }
-            simple.push((ns, name, flags, methods));
+            self.method_ranges.push(range);
+            simple.push((ns, name));
         }
-        // full names
-        let pairs: Vec<(String, String)> = simple
-            .iter()
-            .map(|(ns, name, _, _)| (ns.clone(), name.clone()))
-            .collect();
-        let (full, _) = nest_names(
-            &pairs,
+        let (parent, root) = nest_links(
+            simple.len(),
             |i| enclosing[i],
             self.errs,
             "NestedClass table: TypeDef row",
         );
-        self.typedef_full = full;
-        for (i, (ns, name, flags, methods)) in simple.into_iter().enumerate() {
-            let vis = flags & 0x7;
-            info.type_defs.push(TypeDefInfo {
-                namespace: ns,
-                name,
-                full_name: self.typedef_full[i].clone(),
-                flags,
-                is_public: vis == 1 || vis == 2,
-                is_abstract: flags & 0x80 != 0,
-                is_interface: flags & 0x20 != 0,
-                is_sealed: flags & 0x100 != 0,
-                extends: None,
-                interfaces: Vec::new(),
-                enclosing: enclosing[i].map(|p| self.typedef_full[p].clone()),
-                methods,
-            });
-        }
+        self.typedefs = Names {
+            simple,
+            parent,
+            root,
+        };
+        self.typedef_enclosing = enclosing;
         // InterfaceImpl
         for r in 1..=self.t.rows(INTERFACE_IMPL) {
             let Some(class) = self.index(INTERFACE_IMPL, r, 0, TYPE_DEF) else {
@@ -1013,66 +1147,69 @@ impl<'a> Model<'a, '_> {
         }
     }
 
-    fn read_type_specs(&mut self) {
-        for r in 1..=self.t.rows(TYPE_SPEC) {
-            let blob = self.b(TYPE_SPEC, r, 0);
-            let name_of = |tag: u32, row: u32| -> String {
-                let list = match tag {
-                    0 => &self.typedef_full,
-                    1 => &self.typeref_full,
-                    _ => return "?".to_string(),
-                };
-                row.checked_sub(1)
-                    .and_then(|i| list.get(i as usize))
-                    .cloned()
-                    .unwrap_or_else(|| "?".to_string())
-            };
-            let s = sig::render_typespec(blob, &name_of);
-            self.typespec.push(s);
+    /// Checks every TypeSpec blob (errors only; rendering is on demand).
+    fn check_type_specs(&mut self) {
+        let n = self.t.rows(TYPE_SPEC);
+        for r in 1..=n {
+            self.b(TYPE_SPEC, r, 0);
+        }
+        self.typespec = vec![None; n as usize];
+    }
+
+    /// Parent of MemberRef row `r` written into `buf`, and its table.
+    fn member_parent_into(&mut self, r: u32, buf: &mut String, quiet: bool) -> usize {
+        let parent = if quiet {
+            self.coded_quiet(MEMBER_REF, r, 0, Coded::MemberRefParent)
+        } else {
+            self.coded(MEMBER_REF, r, 0, Coded::MemberRefParent)
+        };
+        match parent {
+            Some((t @ (TYPE_DEF | TYPE_REF | TYPE_SPEC), row)) => {
+                self.type_name_into(t, row, buf);
+                t
+            }
+            Some((MODULE_REF, row)) => {
+                buf.clear();
+                buf.push_str(&self.s_quiet(MODULE_REF, row, 0));
+                MODULE_REF
+            }
+            Some((t, row)) => {
+                buf.clear();
+                buf.push_str(&self.method_name(row));
+                t
+            }
+            None => {
+                buf.clear();
+                MEMBER_REF
+            }
         }
     }
 
-    fn read_member_refs(&mut self, info: &mut DotnetInfo) {
+    /// HTTP event subscriptions and capability evidence from MemberRef rows.
+    fn member_evidence(&mut self, info: &mut DotnetInfo) {
+        let mut class = std::mem::take(&mut self.scratch);
         for r in 1..=self.t.rows(MEMBER_REF) {
-            let name = self.s(MEMBER_REF, r, 1);
-            let (class, table) = match self.coded(MEMBER_REF, r, 0, Coded::MemberRefParent) {
-                Some((t @ (TYPE_DEF | TYPE_REF | TYPE_SPEC), row)) => (self.type_name(t, row), t),
-                Some((MODULE_REF, row)) => (self.s(MODULE_REF, row, 0), MODULE_REF),
-                Some((t, row)) => (
-                    self.method_names
-                        .get(row as usize - 1)
-                        .cloned()
-                        .unwrap_or_default(),
-                    t,
-                ),
-                None => (String::new(), MEMBER_REF),
-            };
-            info.member_refs.push(MemberRefInfo {
-                class,
-                class_table: if table == MEMBER_REF {
-                    "none".to_string()
-                } else {
-                    TABLE_NAMES[table].to_string()
-                },
-                name,
-            });
+            self.member_parent_into(r, &mut class, false);
+            if evidence::class_of_interest(&class) {
+                let name = self.s(MEMBER_REF, r, 1);
+                evidence::member_ref(info, &class, &name);
+            } else {
+                self.check_s(MEMBER_REF, r, 1);
+            }
         }
+        self.scratch = class;
     }
 
     fn read_impl_map(&mut self, info: &mut DotnetInfo) {
         for r in 1..=self.t.rows(IMPL_MAP) {
             let member = match self.coded(IMPL_MAP, r, 1, Coded::MemberForwarded) {
-                Some((METHOD_DEF, m)) => self
-                    .method_names
-                    .get(m as usize - 1)
-                    .cloned()
-                    .unwrap_or_default(),
-                Some((_, f)) => self.s(FIELD, f, 1),
+                Some((METHOD_DEF, m)) => self.method_name(m).into_owned(),
+                Some((_, f)) => self.s(FIELD, f, 1).into_owned(),
                 None => String::new(),
             };
-            let import_name = self.s(IMPL_MAP, r, 2);
+            let import_name = self.s(IMPL_MAP, r, 2).into_owned();
             let module = match self.index(IMPL_MAP, r, 3, MODULE_REF) {
-                Some(m) => self.s(MODULE_REF, m, 0),
+                Some(m) => self.s(MODULE_REF, m, 0).into_owned(),
                 None => String::new(),
             };
             let system_dll = evidence::is_system_dll(&module);
@@ -1089,7 +1226,7 @@ impl<'a> Model<'a, '_> {
         for r in 1..=self.t.rows(MANIFEST_RESOURCE) {
             let offset = self.col(MANIFEST_RESOURCE, r, 0);
             let flags = self.col(MANIFEST_RESOURCE, r, 1);
-            let name = self.s(MANIFEST_RESOURCE, r, 2);
+            let name = self.s(MANIFEST_RESOURCE, r, 2).into_owned();
             let (location, size) = match self.coded(MANIFEST_RESOURCE, r, 3, Coded::Implementation)
             {
                 None => {
@@ -1130,6 +1267,65 @@ impl<'a> Model<'a, '_> {
                 offset,
                 location,
                 size,
+            });
+        }
+    }
+
+    /// Fills [`DotnetInfo::type_defs`], [`DotnetInfo::type_refs`] and
+    /// [`DotnetInfo::member_refs`]: one owned record per row, for tests and
+    /// differential checks. Reports nothing (the read already did).
+    fn list_tables(&mut self, info: &mut DotnetInfo) {
+        for i in 0..self.typerefs.simple.len() {
+            let (ns, name) = &self.typerefs.simple[i];
+            info.type_refs.push(TypeRefInfo {
+                namespace: ns.to_string(),
+                name: name.to_string(),
+                full_name: self.typerefs.full(i),
+                scope_assembly: self.typeref_assembly(i).map(Cow::into_owned),
+            });
+        }
+        for i in 0..self.typedefs.simple.len() {
+            let flags = self.typedef_flags[i];
+            let vis = flags & 0x7;
+            let extends = self.extends_raw[i].map(|(t, r)| self.type_name(t, r));
+            let interfaces = self.ifaces_raw[i]
+                .clone()
+                .into_iter()
+                .map(|(t, r)| self.type_name(t, r))
+                .collect();
+            let (first, last) = self.method_ranges[i];
+            let methods = (first..last)
+                .filter_map(|p| self.method_at(p).filter(|&m| m >= 1))
+                .filter(|&m| m <= self.t.rows(METHOD_DEF))
+                .map(|m| self.method_name(m).into_owned())
+                .collect();
+            let (ns, name) = &self.typedefs.simple[i];
+            info.type_defs.push(TypeDefInfo {
+                namespace: ns.to_string(),
+                name: name.to_string(),
+                full_name: self.typedefs.full(i),
+                flags,
+                is_public: vis == 1 || vis == 2,
+                is_abstract: flags & 0x80 != 0,
+                is_interface: flags & 0x20 != 0,
+                is_sealed: flags & 0x100 != 0,
+                extends,
+                interfaces,
+                enclosing: self.typedef_enclosing[i].map(|p| self.typedefs.full(p)),
+                methods,
+            });
+        }
+        let mut class = String::new();
+        for r in 1..=self.t.rows(MEMBER_REF) {
+            let table = self.member_parent_into(r, &mut class, true);
+            info.member_refs.push(MemberRefInfo {
+                class: class.clone(),
+                class_table: if table == MEMBER_REF {
+                    "none".to_string()
+                } else {
+                    TABLE_NAMES[table].to_string()
+                },
+                name: self.s_quiet(MEMBER_REF, r, 1).into_owned(),
             });
         }
     }

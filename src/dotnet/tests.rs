@@ -169,7 +169,7 @@ impl Md {
 
     fn parse(&self) -> DotnetInfo {
         let (f, rva, size, secs) = self.build();
-        parse(&f, rva, size, &secs)
+        parse_with_tables(&f, rva, size, &secs)
     }
 }
 
