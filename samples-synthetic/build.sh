@@ -8,4 +8,5 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 bash "$here/native/build.sh"     # also derives malformed/ via malformed/make.py
 bash "$here/dotnet/build.sh"     # also derives dotnet/malformed/
 bash "$here/families/build.sh"
+bash "$here/signed/build.sh"      # Authenticode samples from native/x64 (needs openssl, osslsigncode)
 echo "samples rebuilt; check 'git status' and run the tests"
