@@ -26,7 +26,7 @@ rule native_iis_module { condition: pe.exports("RegisterModule") }
 YAR
 # yr needs the iisweep globals defined to compile the pack.
 defs=()
-for g in iis_native_module iis_isapi_extension iis_isapi_filter iis_managed_module iis_managed_handler iis_component is_dotnet is_signed; do
+for g in iis_native_module iis_isapi_extension iis_isapi_filter iis_managed_module iis_managed_handler iis_component is_dotnet is_signed signature_valid chain_trusted microsoft_signed; do
   defs+=(--define "$g=false")
 done
 for g in file_name file_ext file_path; do defs+=(--define "$g=\"\""); done

@@ -4,6 +4,9 @@
     gen_trees.py small DIR     100,000 small non-PE files (100-2000 bytes) in 1,000 folders
     gen_trees.py webroot DIR   a web-root-like tree: ~20,000 scripts, pages, styles, images
                                and text files, plus a bin/ of 12 real DLLs (wine64) per app
+    gen_trees.py signed DIR    a tree of signed DLLs: 20 folders, each with the 12 Microsoft-signed
+                               msvc-runtime DLLs (tests/authenticode/fetch_msvc_runtime.sh) and the
+                               9 synthetic signed samples (samples-synthetic/signed/), 420 files
 """
 import os, random, shutil, sys
 
@@ -43,7 +46,18 @@ def webroot(root):
         for name in dlls[app * 12:(app + 1) * 12]:
             shutil.copy(os.path.join(wine, name), os.path.join(b, name))
 
+def signed(root):
+    here = os.path.dirname(os.path.abspath(__file__))
+    sources = ["/tmp/iisweep-msvc-runtime", os.path.join(here, "..", "samples-synthetic", "signed")]
+    for i in range(1, 21):
+        p = os.path.join(root, "c%d" % i)
+        os.makedirs(p, exist_ok=True)
+        for src in sources:
+            for name in sorted(os.listdir(src)):
+                if name.endswith(".dll"):
+                    shutil.copy(os.path.join(src, name), os.path.join(p, name))
+
 if __name__ == "__main__":
     kind, root = sys.argv[1], sys.argv[2]
     os.makedirs(root, exist_ok=True)
-    {"small": small, "webroot": webroot}[kind](root)
+    {"small": small, "webroot": webroot, "signed": signed}[kind](root)

@@ -348,3 +348,35 @@ rule heur_w3wp_stack_string
     condition:
         iis_component and any of them
 }
+
+rule heur_signature_invalid
+{
+    meta:
+        description = "IIS component whose Authenticode signature does not verify against the file (image digest or signer signature mismatch): modified after signing, or a signature copied from another file"
+        score = 60
+        attack = "T1505.004,T1553.002"
+        reference = "Microsoft Authenticode PE specification (Authenticode_PE.docx); microsoft/CSS-Exchange Shared/IISFunctions/Get-IISModules.ps1"
+        layer = "heuristic"
+        sample = "signed/tampered.dll"
+    condition:
+        // yara-x's own check is a second opinion: a signature iisweep cannot
+        // parse but yara-x verifies is not called broken.
+        iis_component and is_signed and not signature_valid and
+        not (for any s in pe.signatures : (s.verified))
+}
+
+rule heur_fake_microsoft_signer
+{
+    meta:
+        description = "IIS component signed by a certificate that names Microsoft but does not chain to a Microsoft root (checked offline against the embedded Microsoft roots)"
+        score = 70
+        attack = "T1505.004,T1036.001"
+        reference = "microsoft/CSS-Exchange Shared/IISFunctions/Get-IISModules.ps1"
+        layer = "heuristic"
+        sample = "signed/fake_microsoft.dll"
+    condition:
+        // signature_valid: the signature was read and verifies; only its
+        // chain fails to reach a Microsoft root.
+        iis_component and signature_valid and not microsoft_signed and
+        for any s in pe.signatures : (s.subject contains "Microsoft")
+}

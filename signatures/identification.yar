@@ -127,7 +127,7 @@ rule id_default_handler_strings
 rule id_signed_component
 {
     meta:
-        description = "IIS component carrying an Authenticode certificate table (signer not checked)"
+        description = "IIS component carrying an Authenticode certificate table (see signature_valid and microsoft_signed for what it proves)"
         score = 0
         attack = "T1505.004"
         reference = "microsoft/CSS-Exchange Shared/IISFunctions/Get-IISModules.ps1"

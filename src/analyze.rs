@@ -10,6 +10,7 @@ use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
 
+use crate::authenticode::{self, CodeSignature};
 use crate::dotnet::{self, DotnetInfo, SectionMap};
 use crate::pe::{self, PeFacts, Role};
 
@@ -24,6 +25,8 @@ pub struct Analysis {
     pub not_pe_reason: Option<String>,
     /// .NET metadata facts, for files with a CLR runtime header.
     pub dotnet: Option<DotnetInfo>,
+    /// Authenticode facts, for files with a certificate table.
+    pub code_signature: Option<CodeSignature>,
     /// Matching rules, strongest first (the reasons of the verdict).
     pub rule_hits: Vec<crate::rules::RuleHit>,
     /// Why the rules could not run on this file (timeout, scan error).
@@ -52,6 +55,8 @@ pub struct AnalyzeOptions {
     /// [`DotnetInfo`] (see [`dotnet::parse_with_tables`]); for tests and
     /// differential checks, a sweep does not need them.
     pub dotnet_tables: bool,
+    /// Skip Authenticode parsing and verification. For measurement.
+    pub no_authenticode: bool,
 }
 
 /// Analyse the bytes of one file.
@@ -79,6 +84,18 @@ pub fn analyze_bytes(bytes: &[u8], opts: &AnalyzeOptions) -> Analysis {
             }
             a.roles.sort();
             a.roles.dedup();
+            if let (Some(t), false) = (&facts.certificate_table, opts.no_authenticode) {
+                let layout = authenticode::Layout {
+                    sections: facts
+                        .sections
+                        .iter()
+                        .map(|s| (u64::from(s.raw_offset), u64::from(s.raw_size)))
+                        .collect(),
+                    cert_table: usize::try_from(t.offset).unwrap_or(usize::MAX)
+                        ..usize::try_from(t.offset.saturating_add(t.size)).unwrap_or(usize::MAX),
+                };
+                a.code_signature = Some(authenticode::check(bytes, &layout));
+            }
             if opts.entropy_all || !a.roles.is_empty() {
                 pe::compute_entropy(&mut facts, bytes);
             }

@@ -152,6 +152,10 @@ pub struct ScanArgs {
     /// Do not read .NET metadata (no managed roles; for measuring its cost).
     #[arg(long)]
     pub no_dotnet: bool,
+    /// Do not parse or verify Authenticode signatures (the signature
+    /// globals read false; for measuring its cost).
+    #[arg(long)]
+    pub no_authenticode: bool,
     /// Rule options.
     #[command(flatten)]
     pub rules: RuleArgs,
@@ -236,6 +240,7 @@ pub fn scan_config(a: &ScanArgs) -> Result<ScanConfig, String> {
         analyze: AnalyzeOptions {
             entropy_all: a.entropy_all,
             no_dotnet: a.no_dotnet,
+            no_authenticode: a.no_authenticode,
             ..Default::default()
         },
         rules,

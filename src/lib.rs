@@ -10,6 +10,7 @@
 #![deny(missing_docs)]
 
 pub mod analyze;
+pub mod authenticode;
 pub mod cli;
 pub mod discover;
 pub mod dotnet;

@@ -49,6 +49,9 @@ pub const BOOL_GLOBALS: &[&str] = &[
     "iis_component",
     "is_dotnet",
     "is_signed",
+    "signature_valid",
+    "chain_trusted",
+    "microsoft_signed",
 ];
 /// String globals every rule can use.
 pub const STRING_GLOBALS: &[&str] = &["file_name", "file_ext", "file_path"];
@@ -107,7 +110,7 @@ pub struct RuleInfo {
 #[derive(Debug, Clone, Default)]
 pub struct RuleFacts<'a> {
     /// Boolean globals by name (see `BOOL_GLOBALS`).
-    pub bools: [(&'static str, bool); 8],
+    pub bools: [(&'static str, bool); 11],
     /// `file_name` (lowercased base name).
     pub file_name: String,
     /// `file_ext` (lowercased, no dot).

@@ -62,6 +62,7 @@ thread_local! {
 pub fn rule_facts<'a>(path: &'a Path, a: &Analysis) -> RuleFacts<'a> {
     let has = |r: Role| a.roles.contains(&r);
     let pe = a.pe.as_ref();
+    let cs = a.code_signature.as_ref();
     RuleFacts {
         bools: [
             ("iis_native_module", has(Role::NativeModule)),
@@ -75,6 +76,12 @@ pub fn rule_facts<'a>(path: &'a Path, a: &Analysis) -> RuleFacts<'a> {
                 "is_signed",
                 pe.is_some_and(|p| p.certificate_table.is_some()),
             ),
+            (
+                "signature_valid",
+                cs.is_some_and(|c| c.digest_valid && c.signature_valid),
+            ),
+            ("chain_trusted", cs.is_some_and(|c| c.chain_trusted)),
+            ("microsoft_signed", cs.is_some_and(|c| c.microsoft_signed)),
         ],
         file_name: path
             .file_name()

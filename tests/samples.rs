@@ -30,7 +30,7 @@ fn ndjson(out: &Output) -> Vec<Value> {
 /// Every manifest entry, keyed by path relative to samples-synthetic/.
 fn manifest() -> BTreeMap<String, Value> {
     let mut all = BTreeMap::new();
-    for sub in ["native", "malformed", "dotnet", "families"] {
+    for sub in ["native", "malformed", "dotnet", "families", "signed"] {
         let p = root().join(sub).join("manifest.json");
         let Ok(text) = std::fs::read_to_string(&p) else {
             continue;
@@ -54,6 +54,100 @@ fn strings(v: &Value) -> BTreeSet<String> {
 /// Roles a manifest entry expects that this build can decide.
 fn expected_roles(entry: &Value) -> BTreeSet<String> {
     strings(&entry["roles"])
+}
+
+/// Checks the Authenticode verdicts of a `signed/` manifest entry.
+fn signature_expectations(path: &str, entry: &Value, rec: &Value, failures: &mut Vec<String>) {
+    let cs = &rec["iisweep"]["code_signature"];
+    let ecs = &rec["file"]["code_signature"];
+    if ecs["exists"] != true {
+        failures.push(format!(
+            "{path}: file.code_signature.exists is {}",
+            ecs["exists"]
+        ));
+    }
+    if entry["expect_error"] == true {
+        // A clear per-file reason, no verdict.
+        if cs["signed"] != false || cs["errors"].as_array().is_none_or(|e| e.is_empty()) {
+            failures.push(format!(
+                "{path}: expected an unparsable signature with a reason, got {cs}"
+            ));
+        }
+        return;
+    }
+    let sigs = cs["signatures"].as_array().cloned().unwrap_or_default();
+    let primary = sigs.first().cloned().unwrap_or_default();
+    let checks = [
+        ("signed", cs["signed"].clone(), entry["signed"].clone()),
+        (
+            "digest_valid",
+            cs["digest_valid"].clone(),
+            entry["digest_valid"].clone(),
+        ),
+        (
+            "chain_trusted",
+            cs["chain_trusted"].clone(),
+            entry["chain_trusted"].clone(),
+        ),
+        (
+            "microsoft_signed",
+            cs["microsoft_signed"].clone(),
+            entry["microsoft_signed"].clone(),
+        ),
+        (
+            "signer_cn",
+            cs["signer"]["common_name"].clone(),
+            entry["signer_cn"].clone(),
+        ),
+        (
+            "signer_org",
+            cs["signer"]["organization"].clone(),
+            entry["signer_org"].clone(),
+        ),
+        (
+            "signature_count",
+            sigs.len().into(),
+            entry["signature_count"].clone(),
+        ),
+        (
+            "digest_algorithm",
+            primary["digest_algorithm"].clone(),
+            entry["digest_algorithm"].clone(),
+        ),
+        (
+            "timestamp",
+            cs["timestamp"].clone(),
+            entry["timestamp"].clone(),
+        ),
+        (
+            "ecs subject_name",
+            ecs["subject_name"].clone(),
+            entry["signer_cn"].clone(),
+        ),
+        (
+            "ecs trusted",
+            ecs["trusted"].clone(),
+            entry["chain_trusted"].clone(),
+        ),
+    ];
+    for (what, got, want) in checks {
+        if got != want {
+            failures.push(format!("{path}: {what} {got} expected {want}"));
+        }
+    }
+    // Every signature the build script made verifies, except for the digest
+    // of the tampered file; no synthetic chain reaches an embedded root.
+    for s in &sigs {
+        if s["signer_signature_valid"] != true || s["message_digest_valid"] != true {
+            failures.push(format!(
+                "{path}: signature {} does not verify: {s}",
+                s["depth"]
+            ));
+        }
+        if s["chain_trusted"] != false || s["trusted_root"] != Value::Null {
+            failures.push(format!("{path}: a throwaway chain was trusted: {s}"));
+        }
+    }
 }
 
 #[test]
@@ -138,6 +232,9 @@ fn every_manifest_entry_matches() {
                     "{path}: rule {rule} did not fire (fired: {fired:?})"
                 ));
             }
+        }
+        if entry.get("signature_count").is_some() {
+            signature_expectations(&path, &entry, rec, &mut failures);
         }
         if let Some(fw) = entry["forwarded"].as_object() {
             for (name, target) in fw {

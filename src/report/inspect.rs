@@ -103,15 +103,51 @@ pub fn write_inspect(o: &mut dyn Write, r: &FileReport) -> io::Result<()> {
             writeln!(o, "{k:<12}{}", escape(val))?;
         }
     }
-    writeln!(
-        o,
-        "signature   {}",
-        if pe.certificate_table.is_some() {
-            "certificate table present (not verified)"
-        } else {
-            "none"
+    match (&a.code_signature, pe.certificate_table.is_some()) {
+        (_, false) => writeln!(o, "signature   none")?,
+        (None, true) => writeln!(o, "signature   certificate table present (not checked)")?,
+        (Some(cs), true) => {
+            writeln!(
+                o,
+                "signature   {}   microsoft_signed={}",
+                cs.status(),
+                cs.microsoft_signed
+            )?;
+            for s in &cs.signatures {
+                let who = s.signer.as_ref().map(|c| c.subject.as_str()).unwrap_or("?");
+                writeln!(
+                    o,
+                    "  #{} {} digest {}  signer signature {}  chain {}",
+                    s.depth,
+                    escape(&s.digest_algorithm),
+                    if s.digest_valid {
+                        "matches"
+                    } else {
+                        "MISMATCH"
+                    },
+                    if s.signer_signature_valid && s.message_digest_valid {
+                        "verifies"
+                    } else {
+                        "FAILS"
+                    },
+                    match &s.trusted_root {
+                        Some(r) if s.chain_trusted => format!("trusted ({r})"),
+                        _ => "untrusted".to_string(),
+                    }
+                )?;
+                writeln!(o, "     signer {}", escape(who))?;
+                if let Some(t) = &s.timestamp {
+                    writeln!(o, "     timestamp {t}")?;
+                }
+                for e in &s.errors {
+                    writeln!(o, "     note: {}", escape(e))?;
+                }
+            }
+            for e in &cs.errors {
+                writeln!(o, "  note: {}", escape(e))?;
+            }
         }
-    )?;
+    }
     match &a.dotnet {
         None => writeln!(o, ".NET        no")?,
         Some(d) => write_dotnet(o, d)?,

@@ -60,7 +60,7 @@ pub struct EcsFile<'a> {
     pub pe: Option<EcsPe<'a>>,
     /// `file.code_signature`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub code_signature: Option<EcsCodeSignature>,
+    pub code_signature: Option<EcsCodeSignature<'a>>,
 }
 
 /// ECS `event`.
@@ -120,9 +120,33 @@ pub struct EcsPe<'a> {
 
 /// ECS `file.code_signature`.
 #[derive(Serialize)]
-pub struct EcsCodeSignature {
-    /// `file.code_signature.exists`: a certificate table is present (not verified).
+pub struct EcsCodeSignature<'a> {
+    /// `file.code_signature.exists`: a certificate table is present.
     pub exists: bool,
+    /// `file.code_signature.subject_name`: the primary signer's common name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject_name: Option<&'a str>,
+    /// `file.code_signature.valid`: the primary signature verifies against
+    /// the file (image digest, message digest and signer signature).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid: Option<bool>,
+    /// `file.code_signature.trusted`: valid and the chain reaches an
+    /// embedded root.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trusted: Option<bool>,
+    /// `file.code_signature.status`: `trusted`, `untrusted_root`,
+    /// `bad_signature`, `digest_mismatch` or `unparsable`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<&'static str>,
+    /// `file.code_signature.digest_algorithm` of the primary signature.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest_algorithm: Option<&'a str>,
+    /// `file.code_signature.timestamp` of the primary signature (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<&'a str>,
+    /// `file.code_signature.thumbprint_sha256` of the primary signer's certificate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thumbprint_sha256: Option<&'a str>,
 }
 
 /// `iisweep` fieldset of a file record.
@@ -160,6 +184,9 @@ pub struct IisweepFile<'a> {
     /// .NET metadata facts (identity, components, evidence).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dotnet: Option<&'a crate::dotnet::DotnetInfo>,
+    /// Authenticode facts (signatures, verdicts, `microsoft_signed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code_signature: Option<&'a crate::authenticode::CodeSignature>,
     /// Why an `MZ` file is not a PE.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_pe_reason: Option<&'a str>,
@@ -215,6 +242,7 @@ pub fn file_record(r: &FileReport) -> FileRecord<'_> {
         is_dotnet: false,
         pe: None,
         dotnet: None,
+        code_signature: None,
         not_pe_reason: None,
         skip_reason: None,
         message: None,
@@ -273,9 +301,23 @@ pub fn file_record(r: &FileReport) -> FileRecord<'_> {
                     product: v.product.as_deref(),
                     file_version: v.file_version.as_deref(),
                 });
+                let cs = a.code_signature.as_ref();
+                let primary = cs.and_then(|c| c.signatures.first());
                 file.code_signature = Some(EcsCodeSignature {
                     exists: pe.certificate_table.is_some(),
+                    subject_name: cs
+                        .and_then(|c| c.signer.as_ref())
+                        .and_then(|s| s.common_name.as_deref()),
+                    valid: cs.map(|c| c.digest_valid && c.signature_valid),
+                    trusted: cs.map(|c| c.chain_trusted),
+                    status: cs.map(|c| c.status()),
+                    digest_algorithm: primary.map(|p| p.digest_algorithm.as_str()),
+                    timestamp: cs.and_then(|c| c.timestamp.as_deref()),
+                    thumbprint_sha256: primary
+                        .and_then(|p| p.signer.as_ref())
+                        .map(|s| s.thumbprint_sha256.as_str()),
                 });
+                iis.code_signature = cs;
             }
         }
     }

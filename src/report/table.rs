@@ -100,6 +100,23 @@ impl<W: Write> Printer for TablePrinter<W> {
                             details.push(format!("    type {}", escape(&c.type_name)));
                         }
                     }
+                    if let Some(cs) = &a.code_signature {
+                        let who = cs
+                            .signer
+                            .as_ref()
+                            .and_then(|s| s.common_name.as_deref())
+                            .unwrap_or("?");
+                        details.push(format!(
+                            "    signature {}{}: {}",
+                            cs.status(),
+                            if cs.microsoft_signed {
+                                ", microsoft_signed"
+                            } else {
+                                ""
+                            },
+                            escape(who)
+                        ));
+                    }
                     if let Some(e) = &a.rules_error {
                         details.push(format!("    rules: {}", escape(e)));
                     }

@@ -1,0 +1,264 @@
+//! Hashes and RSA verification for Authenticode: the image digest of a PE
+//! file, digests by algorithm name, PKCS #1 v1.5 signature checks.
+//!
+//! Error policy: unknown algorithms and unreadable layouts give `None` or
+//! `Err(message)`; nothing panics.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use const_oid::ObjectIdentifier;
+use md5::Digest as _;
+use rsa::pkcs1::DecodeRsaPublicKey;
+use spki::SubjectPublicKeyInfoOwned;
+use x509_cert::Certificate;
+
+use super::Layout;
+
+const RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
+
+/// Name of a digest algorithm OID (also accepts `*WithRSAEncryption`, which
+/// some signers put in `digestAlgorithm`).
+pub(super) fn alg_name(oid: &ObjectIdentifier) -> &'static str {
+    match oid.to_string().as_str() {
+        "1.3.14.3.2.26" | "1.2.840.113549.1.1.5" => "sha1",
+        "2.16.840.1.101.3.4.2.1" | "1.2.840.113549.1.1.11" => "sha256",
+        "2.16.840.1.101.3.4.2.2" | "1.2.840.113549.1.1.12" => "sha384",
+        "2.16.840.1.101.3.4.2.3" | "1.2.840.113549.1.1.13" => "sha512",
+        "1.2.840.113549.2.5" | "1.2.840.113549.1.1.4" => "md5",
+        _ => "unknown",
+    }
+}
+
+/// One running hash of a supported algorithm.
+enum Hasher {
+    Md5(md5::Md5),
+    Sha1(sha1::Sha1),
+    Sha256(sha2::Sha256),
+    Sha384(sha2::Sha384),
+    Sha512(sha2::Sha512),
+}
+
+impl Hasher {
+    fn new(alg: &str) -> Option<Self> {
+        Some(match alg {
+            "md5" => Hasher::Md5(md5::Md5::new()),
+            "sha1" => Hasher::Sha1(sha1::Digest::new()),
+            "sha256" => Hasher::Sha256(sha2::Digest::new()),
+            "sha384" => Hasher::Sha384(sha2::Digest::new()),
+            "sha512" => Hasher::Sha512(sha2::Digest::new()),
+            _ => return None,
+        })
+    }
+
+    fn update(&mut self, b: &[u8]) {
+        match self {
+            Hasher::Md5(h) => h.update(b),
+            Hasher::Sha1(h) => sha1::Digest::update(h, b),
+            Hasher::Sha256(h) => sha2::Digest::update(h, b),
+            Hasher::Sha384(h) => sha2::Digest::update(h, b),
+            Hasher::Sha512(h) => sha2::Digest::update(h, b),
+        }
+    }
+
+    fn finish(self) -> Vec<u8> {
+        match self {
+            Hasher::Md5(h) => h.finalize().to_vec(),
+            Hasher::Sha1(h) => sha1::Digest::finalize(h).to_vec(),
+            Hasher::Sha256(h) => sha2::Digest::finalize(h).to_vec(),
+            Hasher::Sha384(h) => sha2::Digest::finalize(h).to_vec(),
+            Hasher::Sha512(h) => sha2::Digest::finalize(h).to_vec(),
+        }
+    }
+}
+
+/// Digest of `data` with algorithm `alg` (`None` when unsupported).
+pub(super) fn digest(alg: &str, data: &[u8]) -> Option<Vec<u8>> {
+    let mut h = Hasher::new(alg)?;
+    h.update(data);
+    Some(h.finish())
+}
+
+/// Hex digest of `data`.
+pub(super) fn hex_digest(alg: &str, data: &[u8]) -> Option<String> {
+    digest(alg, data).map(|d| crate::pe::hex(&d))
+}
+
+fn u16_at(b: &[u8], o: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(
+        b.get(o..o.checked_add(2)?)?.try_into().ok()?,
+    ))
+}
+
+fn u32_at(b: &[u8], o: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(
+        b.get(o..o.checked_add(4)?)?.try_into().ok()?,
+    ))
+}
+
+/// The file ranges the Authenticode image digest covers, in order, as the
+/// Authenticode specification lays them out: the headers without the
+/// checksum and the security directory entry, each section's raw data
+/// sorted by file offset, then the data after the last section up to the
+/// certificate table.
+pub(super) fn image_ranges(file: &[u8], layout: &Layout) -> Option<Vec<std::ops::Range<usize>>> {
+    let pe = u32_at(file, 0x3C)? as usize;
+    let opt = pe.checked_add(24)?;
+    let (count_off, dirs) = match u16_at(file, opt)? {
+        0x10B => (opt + 92, opt + 96),
+        0x20B => (opt + 108, opt + 112),
+        _ => return None,
+    };
+    if u32_at(file, count_off)? < 5 {
+        return None;
+    }
+    let checksum = opt + 64;
+    let secdir = dirs + 4 * 8;
+    let headers = u32_at(file, opt + 60)? as usize;
+    if !(checksum + 4 <= secdir && secdir + 8 <= headers && headers <= file.len()) {
+        return None;
+    }
+    let mut r = vec![0..checksum, checksum + 4..secdir, secdir + 8..headers];
+    let mut sections: Vec<(usize, usize)> = layout
+        .sections
+        .iter()
+        .filter(|&&(_, size)| size != 0)
+        .map(|&(p, s)| (p as usize, s as usize))
+        .collect();
+    sections.sort_unstable();
+    let mut hashed = headers;
+    for (p, s) in sections {
+        let end = p.checked_add(s)?;
+        if end > file.len() {
+            return None;
+        }
+        r.push(p..end);
+        hashed = hashed.checked_add(s)?;
+    }
+    let cert_len = layout.cert_table.len();
+    let extra = file.len().checked_sub(hashed)?.checked_sub(cert_len)?;
+    if extra > 0 {
+        r.push(hashed..hashed.checked_add(extra)?);
+    }
+    Some(r)
+}
+
+/// Authenticode image digest of `file` with `alg`.
+pub(super) fn image_digest(alg: &str, file: &[u8], layout: &Layout) -> Option<Vec<u8>> {
+    let mut h = Hasher::new(alg)?;
+    for r in image_ranges(file, layout)? {
+        h.update(file.get(r)?);
+    }
+    Some(h.finish())
+}
+
+/// DER `DigestInfo` prefix of a PKCS #1 v1.5 signature per algorithm.
+fn digest_info_prefix(alg: &str) -> Option<&'static [u8]> {
+    Some(match alg {
+        "md5" => &[
+            0x30, 0x20, 0x30, 0x0c, 0x06, 0x08, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x02, 0x05,
+            0x05, 0x00, 0x04, 0x10,
+        ],
+        "sha1" => &[
+            0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04,
+            0x14,
+        ],
+        "sha256" => &[
+            0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+            0x01, 0x05, 0x00, 0x04, 0x20,
+        ],
+        "sha384" => &[
+            0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+            0x02, 0x05, 0x00, 0x04, 0x30,
+        ],
+        "sha512" => &[
+            0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+            0x03, 0x05, 0x00, 0x04, 0x40,
+        ],
+        _ => return None,
+    })
+}
+
+/// Verifies an RSA PKCS #1 v1.5 `signature` over `data` hashed with `alg`.
+/// `Ok(false)`: the signature does not verify; `Err`: it cannot be checked.
+pub(super) fn verify_rsa(
+    key: &SubjectPublicKeyInfoOwned,
+    alg: &str,
+    data: &[u8],
+    signature: &[u8],
+) -> Result<bool, String> {
+    if key.algorithm.oid.to_string() != RSA_ENCRYPTION {
+        return Err(format!(
+            "key algorithm {} is not supported (RSA only)",
+            key.algorithm.oid
+        ));
+    }
+    let Some(prefix) = digest_info_prefix(alg) else {
+        return Err(format!("digest algorithm {alg} is not supported"));
+    };
+    let key = rsa::RsaPublicKey::from_pkcs1_der(key.subject_public_key.raw_bytes())
+        .map_err(|e| format!("RSA public key does not decode: {e}"))?;
+    let hashed = digest(alg, data).ok_or_else(|| format!("digest {alg} unsupported"))?;
+    let scheme = rsa::Pkcs1v15Sign {
+        hash_len: Some(hashed.len()),
+        prefix: prefix.into(),
+    };
+    Ok(key.verify(scheme, &hashed, signature).is_ok())
+}
+
+/// Hash algorithm of an RSA certificate signature algorithm OID.
+fn cert_sig_alg(oid: &ObjectIdentifier) -> Option<&'static str> {
+    Some(match oid.to_string().as_str() {
+        "1.2.840.113549.1.1.4" => "md5",
+        "1.2.840.113549.1.1.5" | "1.3.14.3.2.29" => "sha1",
+        "1.2.840.113549.1.1.11" => "sha256",
+        "1.2.840.113549.1.1.12" => "sha384",
+        "1.2.840.113549.1.1.13" => "sha512",
+        _ => return None,
+    })
+}
+
+/// Certificate links already verified, keyed by SHA-256 over the child's
+/// signed part, its signature and the issuer key. A sweep meets the same
+/// intermediates (and often the same leaves) in file after file; an RSA
+/// verification costs far more than the key.
+static LINKS: Mutex<Option<HashMap<[u8; 32], bool>>> = Mutex::new(None);
+/// Entries kept in [`LINKS`]; the cache is emptied when full.
+const MAX_CACHED_LINKS: usize = 4096;
+
+/// True when `issuer_key` verifies `child`'s signature over its TBS part.
+pub(super) fn verify_cert(child: &Certificate, issuer_key: &SubjectPublicKeyInfoOwned) -> bool {
+    use der::Encode;
+    let Some(alg) = cert_sig_alg(&child.signature_algorithm.oid) else {
+        return false;
+    };
+    let (Ok(tbs), Ok(key_der)) = (child.tbs_certificate.to_der(), issuer_key.to_der()) else {
+        return false;
+    };
+    let Some(sig) = child.signature.as_bytes() else {
+        return false;
+    };
+    let mut h = sha2::Sha256::new();
+    sha2::Digest::update(&mut h, (tbs.len() as u64).to_le_bytes());
+    sha2::Digest::update(&mut h, &tbs);
+    sha2::Digest::update(&mut h, (sig.len() as u64).to_le_bytes());
+    sha2::Digest::update(&mut h, sig);
+    sha2::Digest::update(&mut h, &key_der);
+    let key: [u8; 32] = sha2::Digest::finalize(h).into();
+    let cached = LINKS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_ref()
+        .and_then(|m| m.get(&key).copied());
+    if let Some(v) = cached {
+        return v;
+    }
+    let v = verify_rsa(issuer_key, alg, &tbs, sig).unwrap_or(false);
+    let mut guard = LINKS.lock().unwrap_or_else(|e| e.into_inner());
+    let map = guard.get_or_insert_with(HashMap::new);
+    if map.len() >= MAX_CACHED_LINKS {
+        map.clear();
+    }
+    map.insert(key, v);
+    v
+}

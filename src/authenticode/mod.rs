@@ -1,0 +1,651 @@
+//! Authenticode: who signed a PE file, whether the signature still matches
+//! the file, and whether the signer chains to a trusted code-signing root,
+//! all checked offline.
+//!
+//! Why it exists: a native module in `inetsrv` signed by Microsoft with a
+//! matching digest is routine; the same name unsigned, signed by a
+//! certificate that merely calls itself Microsoft, or signed with a digest
+//! that no longer matches, is not. See `knowledge/iis-components.md`.
+//!
+//! What is checked, per signature (the primary one and every nested one):
+//! 1. The image digest (Authenticode hash of the file: headers without the
+//!    checksum and the security directory entry, sections in file order,
+//!    then trailing data without the certificate table) against the digest
+//!    in `SpcIndirectDataContent`.
+//! 2. The `messageDigest` signed attribute against the hash of the signed
+//!    content, and the signer's RSA signature over the signed attributes.
+//! 3. The chain: from the signer certificate up through the certificates in
+//!    the bag, verifying each signature, to one of the embedded roots
+//!    ([`roots::ROOTS`]). A bag certificate never becomes a trust anchor,
+//!    whatever its name.
+//! 4. When a timestamp (RFC 3161 or PKCS #9 countersignature) is present,
+//!    every certificate of the chain must be valid at that time.
+//!
+//! Not checked, on purpose (offline tool): revocation (CRL, OCSP), validity
+//! at the current time, the timestamp's own signature and chain, extended
+//! key usage, and Microsoft's disallowed-certificate list. Only RSA
+//! (PKCS #1 v1.5) signatures are verified; other algorithms are reported as
+//! unsupported, which leaves the signature unverified.
+//!
+//! Error policy: the certificate table is hostile input. Nothing here
+//! panics; every problem becomes a message in [`SignatureInfo::errors`] or
+//! [`CodeSignature::errors`] and the affected verdicts stay `false`.
+//! Nesting is capped at [`MAX_NESTED`], chains at [`MAX_CHAIN`],
+//! certificates per bag at [`MAX_CERTS`].
+
+mod der_walk;
+mod digest;
+pub mod roots;
+
+use std::ops::Range;
+
+use cms::cert::CertificateChoices;
+use cms::content_info::ContentInfo;
+use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
+use const_oid::ObjectIdentifier;
+use der::{Decode, Encode};
+use serde::Serialize;
+use x509_cert::Certificate;
+
+/// Signatures followed through nested-signature attributes.
+pub const MAX_NESTED: usize = 8;
+/// Longest certificate chain built (signer to root).
+pub const MAX_CHAIN: usize = 8;
+/// Certificates read from one signature's bag.
+pub const MAX_CERTS: usize = 64;
+/// Largest certificate table parsed (bytes).
+pub const MAX_CERT_TABLE: usize = 8 << 20;
+
+const OID_SPC_NESTED_SIGNATURE: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.2.4.1");
+const OID_MS_RFC3161_TIMESTAMP: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.3.3.1");
+const OID_COUNTERSIGNATURE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.6");
+const OID_MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
+const OID_SIGNING_TIME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.5");
+const OID_TST_INFO: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.1.4");
+const OID_CN: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
+const OID_O: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.10");
+
+/// Authenticode facts of one PE file.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CodeSignature {
+    /// At least one signature could be parsed.
+    pub signed: bool,
+    /// The primary signature's image digest matches the file.
+    pub digest_valid: bool,
+    /// The primary signature's signer signature and message digest verify.
+    pub signature_valid: bool,
+    /// The primary signature's chain reaches an embedded root.
+    pub chain_trusted: bool,
+    /// Name of that root.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trusted_root: Option<String>,
+    /// The primary signer's subject common name and organization.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signer: Option<Signer>,
+    /// Some signature (primary or nested) has a matching digest, a valid
+    /// signer signature and a chain to a Microsoft root. A certificate that
+    /// only says "Microsoft Corporation" does not count.
+    pub microsoft_signed: bool,
+    /// Timestamp of the primary signature (RFC 3339), when present.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
+    /// Every signature: the primary first, then nested ones.
+    pub signatures: Vec<SignatureInfo>,
+    /// Problems with the certificate table itself.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
+}
+
+impl CodeSignature {
+    /// One-word status for ECS `file.code_signature.status`.
+    pub fn status(&self) -> &'static str {
+        if !self.signed {
+            "unparsable"
+        } else if !self.digest_valid {
+            "digest_mismatch"
+        } else if !self.signature_valid {
+            "bad_signature"
+        } else if !self.chain_trusted {
+            "untrusted_root"
+        } else {
+            "trusted"
+        }
+    }
+}
+
+/// Signer identity in brief.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Signer {
+    /// Subject CN.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub common_name: Option<String>,
+    /// Subject O.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization: Option<String>,
+}
+
+/// One certificate, as reported.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CertInfo {
+    /// Subject distinguished name (RFC 4514).
+    pub subject: String,
+    /// Issuer distinguished name (RFC 4514).
+    pub issuer: String,
+    /// Serial number, hex.
+    pub serial_number: String,
+    /// Start of validity (RFC 3339).
+    pub not_before: String,
+    /// End of validity (RFC 3339).
+    pub not_after: String,
+    /// SHA-1 of the DER certificate (the Windows thumbprint), hex.
+    pub thumbprint_sha1: String,
+    /// SHA-256 of the DER certificate, hex.
+    pub thumbprint_sha256: String,
+}
+
+/// One Authenticode signature.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SignatureInfo {
+    /// 0 for the primary signature, 1.. for nested ones.
+    pub depth: usize,
+    /// Image digest algorithm (`sha1`, `sha256`, ...).
+    pub digest_algorithm: String,
+    /// Image digest stored in the signature, hex.
+    pub signed_digest: String,
+    /// Image digest computed from the file, hex (absent when the algorithm
+    /// is unknown or the headers are unreadable).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub computed_digest: Option<String>,
+    /// `signed_digest == computed_digest`.
+    pub digest_valid: bool,
+    /// The `messageDigest` attribute matches the signed content.
+    pub message_digest_valid: bool,
+    /// The signer's signature over the signed attributes verifies.
+    pub signer_signature_valid: bool,
+    /// The signer certificate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signer: Option<CertInfo>,
+    /// Subjects from the signer up to the last certificate reached.
+    pub chain: Vec<String>,
+    /// The chain reached an embedded root, each link verified.
+    pub chain_trusted: bool,
+    /// That root's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trusted_root: Option<String>,
+    /// That root is one of Microsoft's code-signing roots.
+    pub microsoft_root: bool,
+    /// Countersignature time (RFC 3339), when present.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
+    /// `rfc3161` or `pkcs9` when a timestamp is present.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp_kind: Option<&'static str>,
+    /// Certificates in the bag.
+    pub certificates: Vec<CertInfo>,
+    /// Problems found in this signature.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
+}
+
+/// What the digest needs to know about the file layout (from the PE parser).
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// `(PointerToRawData, SizeOfRawData)` of each section.
+    pub sections: Vec<(u64, u64)>,
+    /// File range of the certificate table (security directory).
+    pub cert_table: Range<usize>,
+}
+
+/// Reads and verifies the Authenticode signatures of `file`.
+pub fn check(file: &[u8], layout: &Layout) -> CodeSignature {
+    let mut cs = CodeSignature::default();
+    let table = &layout.cert_table;
+    let Some(data) = file.get(table.clone()) else {
+        cs.errors.push(format!(
+            "certificate table at {:#x} (+{:#x}) runs past end of file ({:#x})",
+            table.start,
+            table.len(),
+            file.len()
+        ));
+        return cs;
+    };
+    if data.len() > MAX_CERT_TABLE {
+        cs.errors.push(format!(
+            "certificate table of {} bytes is above MAX_CERT_TABLE; not parsed",
+            data.len()
+        ));
+        return cs;
+    }
+    let mut sigs = Vec::new();
+    for entry in win_certificates(data, table.start, &mut cs.errors) {
+        match ContentInfo::from_der(der_walk::first_tlv(entry).unwrap_or(entry)) {
+            Ok(ci) => collect(ci, 0, &mut sigs, &mut cs.errors),
+            Err(e) => cs.errors.push(format!(
+                "WIN_CERTIFICATE: PKCS #7 ContentInfo does not decode: {e}"
+            )),
+        }
+    }
+    if sigs.is_empty() {
+        return cs;
+    }
+    let mut image_digests: Vec<(String, Option<Vec<u8>>)> = Vec::new();
+    let mut infos = Vec::new();
+    for (depth, sd) in &sigs {
+        infos.push(verify_one(file, layout, *depth, sd, &mut image_digests));
+    }
+    cs.signed = true;
+    let p = &infos[0];
+    cs.digest_valid = p.digest_valid;
+    cs.signature_valid = p.signer_signature_valid && p.message_digest_valid;
+    cs.chain_trusted = cs.signature_valid && p.chain_trusted;
+    cs.trusted_root = p.trusted_root.clone().filter(|_| cs.chain_trusted);
+    cs.timestamp = p.timestamp.clone();
+    cs.signer = sigs[0].1.signer_infos.0.get(0).and_then(|si| {
+        signer_cert(si, &bag(&sigs[0].1)).map(|c| Signer {
+            common_name: name_attr(&c.tbs_certificate.subject, OID_CN),
+            organization: name_attr(&c.tbs_certificate.subject, OID_O),
+        })
+    });
+    cs.microsoft_signed = infos.iter().any(|s| {
+        s.digest_valid
+            && s.message_digest_valid
+            && s.signer_signature_valid
+            && s.chain_trusted
+            && s.microsoft_root
+    });
+    cs.signatures = infos;
+    cs
+}
+
+/// Splits the certificate table into its WIN_CERTIFICATE payloads of type
+/// PKCS_SIGNED_DATA (revision 2.0 or 1.0), 8-byte aligned.
+fn win_certificates<'a>(data: &'a [u8], base: usize, errs: &mut Vec<String>) -> Vec<&'a [u8]> {
+    let mut out = Vec::new();
+    let mut pos = 0usize;
+    while pos + 8 <= data.len() && out.len() < MAX_NESTED {
+        let len =
+            u32::from_le_bytes([data[pos], data[pos + 1], data[pos + 2], data[pos + 3]]) as usize;
+        let revision = u16::from_le_bytes([data[pos + 4], data[pos + 5]]);
+        let kind = u16::from_le_bytes([data[pos + 6], data[pos + 7]]);
+        if len < 8 || len > data.len() - pos {
+            errs.push(format!(
+                "WIN_CERTIFICATE at {:#x}: dwLength {len} does not fit the table ({} bytes left)",
+                base + pos,
+                data.len() - pos
+            ));
+            break;
+        }
+        if kind == 2 && (revision == 0x200 || revision == 0x100) {
+            out.push(&data[pos + 8..pos + len]);
+        } else {
+            errs.push(format!(
+                "WIN_CERTIFICATE at {:#x}: type {kind:#x} revision {revision:#x} is not PKCS signed data; skipped",
+                base + pos
+            ));
+        }
+        pos += len.div_ceil(8) * 8;
+    }
+    if data.len() < 8 {
+        errs.push(format!(
+            "certificate table at {base:#x}: {} bytes, too short for a WIN_CERTIFICATE header",
+            data.len()
+        ));
+    }
+    out
+}
+
+/// Decodes the SignedData in `ci` and, recursively, nested signatures.
+fn collect(
+    ci: ContentInfo,
+    depth: usize,
+    out: &mut Vec<(usize, SignedData)>,
+    errs: &mut Vec<String>,
+) {
+    if out.len() >= MAX_NESTED {
+        errs.push(format!(
+            "more than MAX_NESTED ({MAX_NESTED}) signatures; rest ignored"
+        ));
+        return;
+    }
+    let sd = match ci.content.decode_as::<SignedData>() {
+        Ok(sd) => sd,
+        Err(e) => {
+            errs.push(format!(
+                "signature {}: SignedData does not decode: {e}",
+                out.len()
+            ));
+            return;
+        }
+    };
+    let nested: Vec<ContentInfo> = sd
+        .signer_infos
+        .0
+        .iter()
+        .flat_map(|si| si.unsigned_attrs.iter().flat_map(|a| a.iter()))
+        .filter(|a| a.oid == OID_SPC_NESTED_SIGNATURE)
+        .flat_map(|a| a.values.iter())
+        .filter_map(|v| v.decode_as::<ContentInfo>().ok())
+        .collect();
+    out.push((depth, sd));
+    for n in nested {
+        collect(n, depth + 1, out, errs);
+    }
+}
+
+/// Certificates of a signature's bag (at most [`MAX_CERTS`]).
+fn bag(sd: &SignedData) -> Vec<&Certificate> {
+    sd.certificates
+        .iter()
+        .flat_map(|set| set.0.iter())
+        .filter_map(|c| match c {
+            CertificateChoices::Certificate(c) => Some(c),
+            _ => None,
+        })
+        .take(MAX_CERTS)
+        .collect()
+}
+
+/// The bag certificate named by the signer identifier.
+fn signer_cert<'c>(si: &SignerInfo, certs: &[&'c Certificate]) -> Option<&'c Certificate> {
+    match &si.sid {
+        SignerIdentifier::IssuerAndSerialNumber(ias) => certs.iter().copied().find(|c| {
+            c.tbs_certificate.serial_number == ias.serial_number
+                && c.tbs_certificate.issuer == ias.issuer
+        }),
+        SignerIdentifier::SubjectKeyIdentifier(ski) => certs.iter().copied().find(|c| {
+            c.tbs_certificate.extensions.iter().flatten().any(|e| {
+                e.extn_id == const_oid::db::rfc5280::ID_CE_SUBJECT_KEY_IDENTIFIER
+                    && e.extn_value.as_bytes().ends_with(ski.0.as_bytes())
+            })
+        }),
+    }
+}
+
+/// A distinguished name as RFC 4514 writes it (last RDN first, short
+/// names for the usual attributes, dotted OIDs otherwise). Written here
+/// because `Name`'s `Display` looks every OID up in a large table, which
+/// showed up in profiles of signed-tree sweeps.
+fn dn(name: &x509_cert::name::Name) -> String {
+    let mut out = String::new();
+    for (i, rdn) in name.0.iter().rev().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        for (j, atv) in rdn.0.iter().enumerate() {
+            if j > 0 {
+                out.push('+');
+            }
+            let short = match atv.oid.as_bytes() {
+                [0x55, 0x04, 0x03] => "CN",
+                [0x55, 0x04, 0x0A] => "O",
+                [0x55, 0x04, 0x0B] => "OU",
+                [0x55, 0x04, 0x07] => "L",
+                [0x55, 0x04, 0x08] => "ST",
+                [0x55, 0x04, 0x06] => "C",
+                [0x55, 0x04, 0x05] => "SERIALNUMBER",
+                [0x55, 0x04, 0x09] => "STREET",
+                [0x09, 0x92, 0x26, 0x89, 0x93, 0xF2, 0x2C, 0x64, 0x01, 0x19] => "DC",
+                [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x01] => "E",
+                _ => "",
+            };
+            if short.is_empty() {
+                out.push_str(&atv.oid.to_string());
+            } else {
+                out.push_str(short);
+            }
+            out.push('=');
+            let v = der_walk::any_text(&atv.value);
+            let last = v.chars().count().saturating_sub(1);
+            for (k, ch) in v.chars().enumerate() {
+                let special = matches!(ch, ',' | '+' | '"' | '\\' | '<' | '>' | ';')
+                    || (k == 0 && (ch == '#' || ch == ' '))
+                    || (k == last && ch == ' ');
+                if special {
+                    out.push('\\');
+                }
+                out.push(ch);
+            }
+        }
+    }
+    out
+}
+
+/// First value of attribute `oid` in a distinguished name, as text.
+fn name_attr(name: &x509_cert::name::Name, oid: ObjectIdentifier) -> Option<String> {
+    name.0
+        .iter()
+        .flat_map(|rdn| rdn.0.iter())
+        .find(|atv| atv.oid == oid)
+        .map(|atv| der_walk::any_text(&atv.value))
+}
+
+fn cert_info(c: &Certificate) -> CertInfo {
+    let der = c.to_der().unwrap_or_default();
+    CertInfo {
+        subject: dn(&c.tbs_certificate.subject),
+        issuer: dn(&c.tbs_certificate.issuer),
+        serial_number: crate::pe::hex(c.tbs_certificate.serial_number.as_bytes()),
+        not_before: c
+            .tbs_certificate
+            .validity
+            .not_before
+            .to_date_time()
+            .to_string(),
+        not_after: c
+            .tbs_certificate
+            .validity
+            .not_after
+            .to_date_time()
+            .to_string(),
+        thumbprint_sha1: digest::hex_digest("sha1", &der).unwrap_or_default(),
+        thumbprint_sha256: digest::hex_digest("sha256", &der).unwrap_or_default(),
+    }
+}
+
+/// Verifies one signature. `image_digests` caches the file's Authenticode
+/// digest per algorithm (nested signatures usually repeat one).
+fn verify_one(
+    file: &[u8],
+    layout: &Layout,
+    depth: usize,
+    sd: &SignedData,
+    image_digests: &mut Vec<(String, Option<Vec<u8>>)>,
+) -> SignatureInfo {
+    let mut s = SignatureInfo {
+        depth,
+        ..SignatureInfo::default()
+    };
+    let certs = bag(sd);
+    s.certificates = certs.iter().map(|c| cert_info(c)).collect();
+    // The signed content: SpcIndirectDataContent with the image digest.
+    // `messageDigest` covers its value octets, without the SEQUENCE header.
+    let Some(econtent) = sd.encap_content_info.econtent.as_ref() else {
+        s.errors
+            .push("SignedData has no encapsulated content".into());
+        return s;
+    };
+    let body = econtent.value();
+    let content = econtent.to_der().unwrap_or_default();
+    match der_walk::indirect_digest(&content) {
+        Some((alg, digest)) => {
+            s.digest_algorithm = digest::alg_name(&alg).to_string();
+            s.signed_digest = crate::pe::hex(digest);
+            let cached = image_digests.iter().find(|(a, _)| *a == s.digest_algorithm);
+            let computed = match cached {
+                Some((_, d)) => d.clone(),
+                None => {
+                    let d = digest::image_digest(&s.digest_algorithm, file, layout);
+                    image_digests.push((s.digest_algorithm.clone(), d.clone()));
+                    d
+                }
+            };
+            match computed {
+                Some(c) => {
+                    s.digest_valid = c == digest;
+                    s.computed_digest = Some(crate::pe::hex(&c));
+                }
+                None => s.errors.push(format!(
+                    "image digest with {} not computed (unknown algorithm or unreadable headers)",
+                    s.digest_algorithm
+                )),
+            }
+        }
+        None => s
+            .errors
+            .push("SpcIndirectDataContent does not decode".into()),
+    }
+    let Some(si) = sd.signer_infos.0.get(0) else {
+        s.errors.push("SignedData has no SignerInfo".into());
+        return s;
+    };
+    let si_alg = digest::alg_name(&si.digest_alg.oid);
+    // messageDigest: hash of the SpcIndirectDataContent value (without its
+    // own SEQUENCE header).
+    let signed_attrs = si.signed_attrs.as_ref();
+    let md_attr = signed_attrs
+        .and_then(|a| a.iter().find(|a| a.oid == OID_MESSAGE_DIGEST))
+        .and_then(|a| a.values.get(0))
+        .map(|v| v.value().to_vec());
+    match (md_attr, digest::digest(si_alg, body)) {
+        (Some(md), Some(h)) => s.message_digest_valid = md == h,
+        (None, _) => s
+            .errors
+            .push("SignerInfo has no messageDigest attribute".into()),
+        (_, None) => s.errors.push(format!(
+            "SignerInfo digest algorithm {si_alg} is not supported"
+        )),
+    }
+    let signer = signer_cert(si, &certs);
+    match signer {
+        None => s.errors.push("signer certificate is not in the bag".into()),
+        Some(c) => {
+            s.signer = Some(cert_info(c));
+            match signed_attrs.map(|a| a.to_der()) {
+                Some(Ok(attrs_der)) => {
+                    match digest::verify_rsa(
+                        &c.tbs_certificate.subject_public_key_info,
+                        si_alg,
+                        &attrs_der,
+                        si.signature.as_bytes(),
+                    ) {
+                        Ok(ok) => s.signer_signature_valid = ok,
+                        Err(e) => s.errors.push(format!("signer signature: {e}")),
+                    }
+                }
+                Some(Err(e)) => s
+                    .errors
+                    .push(format!("signed attributes do not re-encode: {e}")),
+                None => s.errors.push("SignerInfo has no signed attributes".into()),
+            }
+        }
+    }
+    // Timestamp.
+    if let Some((t, kind)) = timestamp(si) {
+        s.timestamp = Some(t.to_string());
+        s.timestamp_kind = Some(kind);
+        chain(signer, &certs, Some(t), &mut s);
+    } else {
+        chain(signer, &certs, None, &mut s);
+    }
+    s
+}
+
+/// Countersignature time of `si`: RFC 3161 token or PKCS #9 countersignature.
+fn timestamp(si: &SignerInfo) -> Option<(der::DateTime, &'static str)> {
+    for a in si.unsigned_attrs.iter().flat_map(|a| a.iter()) {
+        let Some(v) = a.values.get(0) else { continue };
+        if a.oid == OID_MS_RFC3161_TIMESTAMP {
+            // Walked by hand: time-stamp tokens often repeat a certificate
+            // in their bag, which the strict SET OF decoder refuses.
+            let token = v.to_der().ok()?;
+            let tst = der_walk::rfc3161_tst_info(&token, &OID_TST_INFO)?;
+            return der_walk::tst_gen_time(tst).map(|t| (t, "rfc3161"));
+        }
+        if a.oid == OID_COUNTERSIGNATURE {
+            let cs = v.decode_as::<SignerInfo>().ok()?;
+            let t = cs
+                .signed_attrs
+                .iter()
+                .flat_map(|a| a.iter())
+                .find(|a| a.oid == OID_SIGNING_TIME)
+                .and_then(|a| a.values.get(0))
+                .and_then(|v| x509_cert::time::Time::from_der(&v.to_der().ok()?).ok())?;
+            return Some((t.to_date_time(), "pkcs9"));
+        }
+    }
+    None
+}
+
+/// Builds and verifies the chain from `signer` to an embedded root.
+fn chain(
+    signer: Option<&Certificate>,
+    certs: &[&Certificate],
+    at: Option<der::DateTime>,
+    s: &mut SignatureInfo,
+) {
+    let Some(mut cur) = signer else { return };
+    let valid_at = |c: &Certificate, t: der::DateTime| {
+        let v = &c.tbs_certificate.validity;
+        v.not_before.to_date_time() <= t && t <= v.not_after.to_date_time()
+    };
+    s.chain.push(dn(&cur.tbs_certificate.subject));
+    for _ in 0..MAX_CHAIN {
+        if let Some(t) = at {
+            if !valid_at(cur, t) {
+                s.errors.push(format!(
+                    "certificate {} is not valid at the timestamp {t}",
+                    dn(&cur.tbs_certificate.subject)
+                ));
+                return;
+            }
+        }
+        // An embedded root that signed `cur` ends the chain, trusted.
+        for root in roots::ROOTS.iter() {
+            let Some(rc) = root.certificate() else {
+                continue;
+            };
+            if rc.tbs_certificate.subject == cur.tbs_certificate.issuer
+                && digest::verify_cert(cur, &rc.tbs_certificate.subject_public_key_info)
+            {
+                s.chain_trusted = true;
+                s.trusted_root = Some(root.name.to_string());
+                s.microsoft_root = root.microsoft;
+                s.chain.push(root.name.to_string());
+                return;
+            }
+        }
+        if cur.tbs_certificate.subject == cur.tbs_certificate.issuer {
+            s.errors.push(format!(
+                "chain ends at self-signed {} which is not an embedded root",
+                dn(&cur.tbs_certificate.subject)
+            ));
+            return;
+        }
+        let next = certs.iter().copied().find(|c| {
+            !std::ptr::eq(*c, cur)
+                && c.tbs_certificate.subject == cur.tbs_certificate.issuer
+                && digest::verify_cert(cur, &c.tbs_certificate.subject_public_key_info)
+        });
+        match next {
+            Some(n) => {
+                cur = n;
+                s.chain.push(dn(&cur.tbs_certificate.subject));
+            }
+            None => {
+                s.errors.push(format!(
+                    "no verifiable issuer for {} (issuer {}) in the bag or the embedded roots",
+                    dn(&cur.tbs_certificate.subject),
+                    dn(&cur.tbs_certificate.issuer)
+                ));
+                return;
+            }
+        }
+    }
+    s.errors
+        .push(format!("chain longer than MAX_CHAIN ({MAX_CHAIN})"));
+}
+
+#[cfg(test)]
+mod tests;

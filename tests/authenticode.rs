@@ -1,0 +1,136 @@
+//! Authenticode against real Microsoft-signed DLLs: the PyPI wheel
+//! `msvc-runtime` (fetched by `tests/authenticode/fetch_msvc_runtime.sh`,
+//! which `.ci/run` runs; not committed), plus the synthetic signed samples
+//! under `samples-synthetic/signed/` seen from every angle the manifest
+//! does not cover (inspect, globals, the `--no-authenticode` switch).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+const MSVC_DIR: &str = "/tmp/iisweep-msvc-runtime";
+
+fn scan(args: &[&str]) -> Vec<Value> {
+    let out = Command::new(env!("CARGO_BIN_EXE_iisweep"))
+        .args(["scan", "--format", "ndjson", "--report-all"])
+        .args(args)
+        .output()
+        .expect("run iisweep");
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|r: &Value| r["record"] == "file")
+        .collect()
+}
+
+fn signed_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples-synthetic/signed")
+}
+
+#[test]
+fn msvc_runtime_dlls_are_microsoft_signed() {
+    let dir = Path::new(MSVC_DIR);
+    let dlls = common::files_under(dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "dll"))
+        .collect::<Vec<_>>();
+    if !common::prerequisite(
+        dlls.len() >= 10,
+        "msvc-runtime DLLs (bash tests/authenticode/fetch_msvc_runtime.sh)",
+    ) {
+        return;
+    }
+    let recs = scan(&[MSVC_DIR]);
+    let mut checked = 0;
+    for r in recs.iter().filter(|r| r["iisweep"]["is_pe"] == true) {
+        let path = r["file"]["path"].as_str().unwrap();
+        let cs = &r["iisweep"]["code_signature"];
+        assert_eq!(cs["signed"], true, "{path}: {cs}");
+        assert_eq!(cs["digest_valid"], true, "{path}: {cs}");
+        assert_eq!(cs["signature_valid"], true, "{path}: {cs}");
+        assert_eq!(cs["chain_trusted"], true, "{path}: {cs}");
+        assert_eq!(cs["microsoft_signed"], true, "{path}: {cs}");
+        assert_eq!(
+            cs["trusted_root"], "Microsoft Root Certificate Authority 2011",
+            "{path}"
+        );
+        assert_eq!(
+            cs["signer"]["organization"], "Microsoft Corporation",
+            "{path}"
+        );
+        let ecs = &r["file"]["code_signature"];
+        assert_eq!(ecs["status"], "trusted", "{path}");
+        assert_eq!(ecs["valid"], true, "{path}");
+        assert_eq!(ecs["digest_algorithm"], "sha256", "{path}");
+        assert!(
+            ecs["timestamp"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("20")),
+            "{path}"
+        );
+        // Two signatures (primary + nested), each verified to Root 2011.
+        let sigs = cs["signatures"].as_array().unwrap();
+        assert_eq!(sigs.len(), 2, "{path}");
+        for s in sigs {
+            assert_eq!(s["chain_trusted"], true, "{path}: {s}");
+            assert_eq!(s["microsoft_root"], true, "{path}: {s}");
+            assert_eq!(s["timestamp_kind"], "rfc3161", "{path}: {s}");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} msvc-runtime DLLs checked");
+}
+
+/// The same bytes with one byte changed in a section: the digest no longer
+/// matches, the signer signature still does, nothing is Microsoft-signed.
+#[test]
+fn tampering_a_microsoft_dll_is_detected() {
+    let src = Path::new(MSVC_DIR).join("vcruntime140.dll");
+    if !common::prerequisite(src.exists(), "msvc-runtime vcruntime140.dll") {
+        return;
+    }
+    let mut b = std::fs::read(&src).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    b[0x1200] ^= 0x01; // inside .text
+    let p = tmp.path().join("vcruntime140.dll");
+    std::fs::write(&p, &b).unwrap();
+    let r = &scan(&[p.to_str().unwrap()])[0];
+    let cs = &r["iisweep"]["code_signature"];
+    assert_eq!(cs["digest_valid"], false, "{cs}");
+    assert_eq!(cs["signature_valid"], true, "{cs}");
+    assert_eq!(cs["microsoft_signed"], false, "{cs}");
+    assert_eq!(r["file"]["code_signature"]["status"], "digest_mismatch");
+}
+
+#[test]
+fn inspect_explains_signatures_and_the_switch_turns_them_off() {
+    let f = signed_dir().join("fake_microsoft_fullchain.dll");
+    let out = Command::new(env!("CARGO_BIN_EXE_iisweep"))
+        .arg("inspect")
+        .arg(&f)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("signature   untrusted_root   microsoft_signed=false"),
+        "{text}"
+    );
+    assert!(text.contains("is not an embedded root"), "{text}");
+    assert!(text.contains("heur_fake_microsoft_signer"), "{text}");
+
+    let off = scan(&["--no-authenticode", f.to_str().unwrap()]);
+    assert!(off[0]["iisweep"].get("code_signature").is_none());
+    assert_eq!(off[0]["file"]["code_signature"]["exists"], true);
+    // Without verification the globals read false: no fake-signer finding.
+    let fired: Vec<&str> = off[0]["iisweep"]["reasons"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|h| h["rule"].as_str())
+        .collect();
+    assert!(!fired.contains(&"heur_fake_microsoft_signer"), "{fired:?}");
+}
