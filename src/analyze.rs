@@ -57,6 +57,8 @@ pub struct AnalyzeOptions {
     pub dotnet_tables: bool,
     /// Skip Authenticode parsing and verification. For measurement.
     pub no_authenticode: bool,
+    /// Trust anchors added to the embedded roots (`--trust-root`).
+    pub trust_roots: &'static [authenticode::UserRoot],
 }
 
 /// Analyse the bytes of one file.
@@ -94,7 +96,7 @@ pub fn analyze_bytes(bytes: &[u8], opts: &AnalyzeOptions) -> Analysis {
                     cert_table: usize::try_from(t.offset).unwrap_or(usize::MAX)
                         ..usize::try_from(t.offset.saturating_add(t.size)).unwrap_or(usize::MAX),
                 };
-                a.code_signature = Some(authenticode::check(bytes, &layout));
+                a.code_signature = Some(authenticode::check_with(bytes, &layout, opts.trust_roots));
             }
             if opts.entropy_all || !a.roles.is_empty() {
                 pe::compute_entropy(&mut facts, bytes);

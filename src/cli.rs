@@ -156,6 +156,10 @@ pub struct ScanArgs {
     /// globals read false; for measuring its cost).
     #[arg(long)]
     pub no_authenticode: bool,
+    /// Also trust this code-signing root (PEM or DER certificate file, e.g.
+    /// your organisation's own CA). Repeatable. Never counts as Microsoft.
+    #[arg(long = "trust-root", value_name = "CERT")]
+    pub trust_roots: Vec<PathBuf>,
     /// Rule options.
     #[command(flatten)]
     pub rules: RuleArgs,
@@ -178,6 +182,9 @@ pub struct InspectArgs {
     /// Print the JSON record instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Also trust this code-signing root (PEM or DER). Repeatable.
+    #[arg(long = "trust-root", value_name = "CERT")]
+    pub trust_roots: Vec<PathBuf>,
     /// Rule options.
     #[command(flatten)]
     pub rules: RuleArgs,
@@ -214,6 +221,7 @@ pub fn scan_config(a: &ScanArgs) -> Result<ScanConfig, String> {
         return Err("--fail-level must be info, notice, warning or alert".into());
     }
     let rules = a.rules.compile()?.map(Arc::new);
+    let trust_roots = load_trust_roots(&a.trust_roots)?;
     let mut roots = a.paths.clone();
     if roots.is_empty() && a.files_from.is_none() {
         roots.push(PathBuf::from("."));
@@ -241,6 +249,7 @@ pub fn scan_config(a: &ScanArgs) -> Result<ScanConfig, String> {
             entropy_all: a.entropy_all,
             no_dotnet: a.no_dotnet,
             no_authenticode: a.no_authenticode,
+            trust_roots,
             ..Default::default()
         },
         rules,
@@ -363,7 +372,24 @@ fn progress_bar() -> indicatif::ProgressBar {
     p
 }
 
+/// Loads `--trust-root` certificates once per process (leaked: they live as
+/// long as the sweep and `AnalyzeOptions` stays `Copy`).
+fn load_trust_roots(paths: &[PathBuf]) -> Result<&'static [crate::authenticode::UserRoot], String> {
+    if paths.is_empty() {
+        return Ok(&[]);
+    }
+    let roots = crate::authenticode::load_roots(paths).map_err(|e| format!("--trust-root: {e}"))?;
+    Ok(Vec::leak(roots))
+}
+
 fn run_inspect(a: &InspectArgs) -> i32 {
+    let trust_roots = match load_trust_roots(&a.trust_roots) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("iisweep: {e}");
+            return EXIT_FATAL;
+        }
+    };
     let rules = match a.rules.compile() {
         Ok(r) => r,
         Err(e) => {
@@ -381,6 +407,7 @@ fn run_inspect(a: &InspectArgs) -> i32 {
         &load,
         &AnalyzeOptions {
             entropy_all: true,
+            trust_roots,
             ..Default::default()
         },
         rules.as_ref(),

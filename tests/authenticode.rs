@@ -134,3 +134,63 @@ fn inspect_explains_signatures_and_the_switch_turns_them_off() {
         .collect();
     assert!(!fired.contains(&"heur_fake_microsoft_signer"), "{fired:?}");
 }
+
+/// `--trust-root` makes a throwaway chain trusted (never Microsoft), and a
+/// bag certificate that copies a trusted root's name still does not count.
+#[test]
+fn trust_root_adds_an_anchor() {
+    let dir = signed_dir();
+    let root = dir.join("throwaway_root.pem");
+    let selfsigned = dir.join("throwaway_selfsigned.pem");
+    let recs = scan(&[
+        "--trust-root",
+        root.to_str().unwrap(),
+        "--trust-root",
+        selfsigned.to_str().unwrap(),
+        dir.to_str().unwrap(),
+    ]);
+    let by_name = |n: &str| {
+        recs.iter()
+            .find(|r| r["file"]["name"] == n)
+            .unwrap_or_else(|| panic!("{n} not reported"))
+    };
+    for n in ["chained.dll", "timestamped.dll", "selfsigned.dll"] {
+        let cs = &by_name(n)["iisweep"]["code_signature"];
+        assert_eq!(cs["chain_trusted"], true, "{n}: {cs}");
+        assert_eq!(cs["microsoft_signed"], false, "{n}: {cs}");
+        assert!(
+            cs["trusted_root"]
+                .as_str()
+                .unwrap()
+                .ends_with("(--trust-root)"),
+            "{n}: {cs}"
+        );
+        assert_eq!(
+            by_name(n)["file"]["code_signature"]["status"],
+            "trusted",
+            "{n}"
+        );
+    }
+    // Tampered: the chain is fine, the digest is not.
+    let t = &by_name("tampered.dll")["iisweep"]["code_signature"];
+    assert_eq!(t["chain_trusted"], false, "{t}");
+    assert_eq!(t["signatures"][0]["chain_trusted"], true, "{t}");
+    // The fake Microsoft chains stay untrusted.
+    for n in ["fake_microsoft.dll", "fake_microsoft_fullchain.dll"] {
+        let cs = &by_name(n)["iisweep"]["code_signature"];
+        assert_eq!(cs["chain_trusted"], false, "{n}: {cs}");
+    }
+    // A file that is not a certificate is a fatal error with the file named.
+    let out = Command::new(env!("CARGO_BIN_EXE_iisweep"))
+        .args(["scan", "--trust-root"])
+        .arg(dir.join("manifest.json"))
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--trust-root") && err.contains("manifest.json"),
+        "{err}"
+    );
+}

@@ -141,6 +141,54 @@ fn generalized_time(s: &[u8]) -> Option<der::DateTime> {
     .ok()
 }
 
+/// DER bodies of the `CERTIFICATE` blocks of a PEM file (others skipped;
+/// a block that is not valid base64 is skipped too).
+pub(super) fn pem_certificates(pem: &[u8]) -> Vec<Vec<u8>> {
+    let text = String::from_utf8_lossy(pem);
+    let mut out = Vec::new();
+    let mut body: Option<String> = None;
+    for line in text.lines() {
+        let line = line.trim();
+        if line == "-----BEGIN CERTIFICATE-----" {
+            body = Some(String::new());
+        } else if line == "-----END CERTIFICATE-----" {
+            if let Some(d) = body.take().and_then(|b| base64(&b)) {
+                out.push(d);
+            }
+        } else if let Some(b) = body.as_mut() {
+            b.push_str(line);
+        }
+    }
+    out
+}
+
+/// Standard base64 (with `=` padding) to bytes.
+fn base64(s: &str) -> Option<Vec<u8>> {
+    let val = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let s = s.trim_end_matches('=').as_bytes();
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &c in s {
+        acc = (acc << 6) | val(c)?;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
 /// Text of a directory string (UTF8, Printable, IA5, Teletex, BMP, Universal).
 pub(super) fn any_text(a: &der::Any) -> String {
     let v = a.value();
@@ -183,5 +231,10 @@ mod tests {
         assert_eq!(t.to_string(), "2026-05-27T10:11:12Z");
         assert!(generalized_time(b"2026052710111Z").is_none());
         assert!(generalized_time(b"20261327101112Z").is_none(), "month 13");
+        assert_eq!(base64("aGVsbG8gd29ybGQ=").unwrap(), b"hello world");
+        assert_eq!(base64("AAEC").unwrap(), [0, 1, 2]);
+        assert!(base64("a*b").is_none());
+        let pem = b"junk\n-----BEGIN CERTIFICATE-----\nAAEC\nAw==\n-----END CERTIFICATE-----\n";
+        assert_eq!(pem_certificates(pem), vec![vec![0, 1, 2, 3]]);
     }
 }

@@ -76,7 +76,9 @@ pub struct CodeSignature {
     pub digest_valid: bool,
     /// The primary signature's signer signature and message digest verify.
     pub signature_valid: bool,
-    /// The primary signature's chain reaches an embedded root.
+    /// The primary signature is valid (digest, message digest, signer
+    /// signature) and its chain reaches a trusted root. Per-signature chain
+    /// results, whatever the digest, are in [`SignatureInfo::chain_trusted`].
     pub chain_trusted: bool,
     /// Name of that root.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -198,8 +200,50 @@ pub struct Layout {
     pub cert_table: Range<usize>,
 }
 
-/// Reads and verifies the Authenticode signatures of `file`.
+/// A trust anchor added by the user (`--trust-root`), e.g. an
+/// organisation's own code-signing root. Never counts as Microsoft.
+#[derive(Debug, Clone)]
+pub struct UserRoot {
+    /// Subject common name (or the whole subject when it has none).
+    pub name: String,
+    /// The certificate.
+    pub cert: Certificate,
+}
+
+/// Reads trust anchors from files: PEM (any number of `CERTIFICATE`
+/// blocks) or one DER certificate each. Errors name the file.
+pub fn load_roots(paths: &[std::path::PathBuf]) -> Result<Vec<UserRoot>, String> {
+    let mut out = Vec::new();
+    for p in paths {
+        let bytes = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
+        let ders =
+            if bytes.starts_with(b"-----BEGIN") || bytes.windows(11).any(|w| w == b"-----BEGIN ") {
+                der_walk::pem_certificates(&bytes)
+            } else {
+                vec![bytes]
+            };
+        if ders.is_empty() {
+            return Err(format!("{}: no CERTIFICATE block", p.display()));
+        }
+        for d in ders {
+            let cert = Certificate::from_der(&d)
+                .map_err(|e| format!("{}: not an X.509 certificate: {e}", p.display()))?;
+            let subject = &cert.tbs_certificate.subject;
+            let name = name_attr(subject, OID_CN).unwrap_or_else(|| dn(subject));
+            out.push(UserRoot { name, cert });
+        }
+    }
+    Ok(out)
+}
+
+/// Reads and verifies the Authenticode signatures of `file` against the
+/// embedded roots.
 pub fn check(file: &[u8], layout: &Layout) -> CodeSignature {
+    check_with(file, layout, &[])
+}
+
+/// [`check`], also trusting `extra` roots.
+pub fn check_with(file: &[u8], layout: &Layout, extra: &[UserRoot]) -> CodeSignature {
     let mut cs = CodeSignature::default();
     let table = &layout.cert_table;
     let Some(data) = file.get(table.clone()) else {
@@ -233,13 +277,20 @@ pub fn check(file: &[u8], layout: &Layout) -> CodeSignature {
     let mut image_digests: Vec<(String, Option<Vec<u8>>)> = Vec::new();
     let mut infos = Vec::new();
     for (depth, sd) in &sigs {
-        infos.push(verify_one(file, layout, *depth, sd, &mut image_digests));
+        infos.push(verify_one(
+            file,
+            layout,
+            *depth,
+            sd,
+            &mut image_digests,
+            extra,
+        ));
     }
     cs.signed = true;
     let p = &infos[0];
     cs.digest_valid = p.digest_valid;
     cs.signature_valid = p.signer_signature_valid && p.message_digest_valid;
-    cs.chain_trusted = cs.signature_valid && p.chain_trusted;
+    cs.chain_trusted = cs.digest_valid && cs.signature_valid && p.chain_trusted;
     cs.trusted_root = p.trusted_root.clone().filter(|_| cs.chain_trusted);
     cs.timestamp = p.timestamp.clone();
     cs.signer = sigs[0].1.signer_infos.0.get(0).and_then(|si| {
@@ -452,6 +503,7 @@ fn verify_one(
     depth: usize,
     sd: &SignedData,
     image_digests: &mut Vec<(String, Option<Vec<u8>>)>,
+    extra: &[UserRoot],
 ) -> SignatureInfo {
     let mut s = SignatureInfo {
         depth,
@@ -545,9 +597,9 @@ fn verify_one(
     if let Some((t, kind)) = timestamp(si) {
         s.timestamp = Some(t.to_string());
         s.timestamp_kind = Some(kind);
-        chain(signer, &certs, Some(t), &mut s);
+        chain(signer, &certs, Some(t), extra, &mut s);
     } else {
-        chain(signer, &certs, None, &mut s);
+        chain(signer, &certs, None, extra, &mut s);
     }
     s
 }
@@ -583,6 +635,7 @@ fn chain(
     signer: Option<&Certificate>,
     certs: &[&Certificate],
     at: Option<der::DateTime>,
+    extra: &[UserRoot],
     s: &mut SignatureInfo,
 ) {
     let Some(mut cur) = signer else { return };
@@ -613,6 +666,17 @@ fn chain(
                 s.trusted_root = Some(root.name.to_string());
                 s.microsoft_root = root.microsoft;
                 s.chain.push(root.name.to_string());
+                return;
+            }
+        }
+        for root in extra {
+            let rc = &root.cert;
+            if rc.tbs_certificate.subject == cur.tbs_certificate.issuer
+                && digest::verify_cert(cur, &rc.tbs_certificate.subject_public_key_info)
+            {
+                s.chain_trusted = true;
+                s.trusted_root = Some(format!("{} (--trust-root)", root.name));
+                s.chain.push(root.name.clone());
                 return;
             }
         }
