@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Recreates the seed corpora fuzz/corpus/{analyze,dotnet}/ (git-ignored).
+# Recreates the seed corpora fuzz/corpus/{analyze,dotnet,authenticode}/ (git-ignored).
 #
-#   analyze: the sample binaries copied as they are.
+#   analyze: the sample binaries copied as they are (signed/ included).
 #   dotnet:  each managed sample prefixed with the 16-byte header the dotnet
 #            target expects (see fuzz_targets/dotnet.rs): CLR RVA, CLR size
 #            and the real mapping of the section holding the CLR header, so
@@ -43,6 +43,9 @@ native=()
 for f in "$root"/samples-synthetic/native/x64/*.dll; do
     [ -f "$f" ] && native+=("$f")
 done
+for f in "$root"/samples-synthetic/signed/*.dll; do
+    [ -f "$f" ] && native+=("$f")
+done
 
 # analyze: plain copies (cp -L: copy the file, never a symlink).
 for f in "${managed[@]}" "${native[@]}"; do
@@ -50,6 +53,7 @@ for f in "${managed[@]}" "${native[@]}"; do
         */malformed/*) name="malformed-$(basename "$f")" ;;
         "$mono"/*)     name="mono-$(basename "$f")" ;;
         */native/*)    name="native-$(basename "$f")" ;;
+        */signed/*)    name="signed-$(basename "$f")" ;;
         *)             name="dotnet-$(basename "$f")" ;;
     esac
     cp -L "$f" "$a/$name"
@@ -98,3 +102,26 @@ for f in files:
 PY
 
 echo "seeded: $(ls "$a" | wc -l) analyze, $(ls "$d" | wc -l) dotnet inputs"
+
+# authenticode: the certificate table of each signed sample (and of the
+# msvc-runtime DLLs when fetched), cut out with the security directory.
+c="$here/corpus/authenticode"
+mkdir -p "$c"
+python3 - "$c" "$root"/samples-synthetic/signed/*.dll /tmp/iisweep-msvc-runtime/*.dll <<'PY'
+import os, struct, sys
+out = sys.argv[1]
+for p in sys.argv[2:]:
+    if not os.path.isfile(p):
+        continue
+    b = open(p, "rb").read()
+    try:
+        pe = struct.unpack_from("<I", b, 0x3C)[0]
+        opt = pe + 24
+        magic = struct.unpack_from("<H", b, opt)[0]
+        dirs = opt + (96 if magic == 0x10B else 112)
+        off, size = struct.unpack_from("<II", b, dirs + 4 * 8)
+    except struct.error:
+        continue
+    if off and size:
+        open(os.path.join(out, os.path.basename(p) + ".certtable"), "wb").write(b[off:off + size])
+PY
