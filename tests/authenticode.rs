@@ -194,3 +194,35 @@ fn trust_root_adds_an_anchor() {
         "{err}"
     );
 }
+
+/// CVE-2013-3900, as in the 3CX attack: data appended inside the
+/// certificate table of a genuine Microsoft-signed DLL leaves the image
+/// digest intact (the table is outside it) but must not stay
+/// "Microsoft-signed".
+#[test]
+fn data_hidden_in_the_certificate_table_voids_the_signature() {
+    let src = Path::new(MSVC_DIR).join("vcruntime140.dll");
+    if !common::prerequisite(src.exists(), "msvc-runtime vcruntime140.dll") {
+        return;
+    }
+    let mut b = std::fs::read(&src).unwrap();
+    let u32_at = |b: &[u8], o: usize| u32::from_le_bytes(b[o..o + 4].try_into().unwrap());
+    let opt = u32_at(&b, 0x3C) as usize + 24;
+    assert_eq!(u16::from_le_bytes([b[opt], b[opt + 1]]), 0x20B, "PE32+");
+    let secdir = opt + 112 + 4 * 8;
+    let (off, size) = (u32_at(&b, secdir) as usize, u32_at(&b, secdir + 4) as usize);
+    assert_eq!(off + size, b.len(), "certificate table ends the file");
+    let payload = [0x41u8; 64];
+    let dw = u32_at(&b, off) + 64;
+    b[off..off + 4].copy_from_slice(&dw.to_le_bytes());
+    b[secdir + 4..secdir + 8].copy_from_slice(&((size + 64) as u32).to_le_bytes());
+    b.extend_from_slice(&payload);
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("vcruntime140.dll");
+    std::fs::write(&p, &b).unwrap();
+    let r = &scan(&[p.to_str().unwrap()])[0];
+    let cs = &r["iisweep"]["code_signature"];
+    assert_eq!(cs["microsoft_signed"], false, "{cs}");
+    assert_eq!(cs["digest_valid"], false, "{cs}");
+    assert!(cs["errors"].to_string().contains("CVE-2013-3900"), "{cs}");
+}

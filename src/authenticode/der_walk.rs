@@ -35,6 +35,35 @@ fn tlv(b: &[u8]) -> Option<(u8, &[u8], &[u8], &[u8])> {
     Some((tag, whole, &whole[hdr..], &b[end..]))
 }
 
+/// Deepest nesting of constructed elements accepted before typed decoding.
+pub(super) const MAX_DEPTH: usize = 64;
+/// Most elements accepted in one constructed element. `der` sorts each SET
+/// OF it decodes by insertion (quadratic), so a signature holding a set of
+/// a million values would stall a worker for hours.
+pub(super) const MAX_CHILDREN: usize = 1024;
+
+/// True when the TLVs in `b` (one or more, back to back) nest at most
+/// [`MAX_DEPTH`] deep and no constructed element has more than
+/// [`MAX_CHILDREN`] elements. Linear in `b`; malformed encodings pass here
+/// and are refused by the typed decoder.
+pub(super) fn bounded(mut b: &[u8], depth: usize) -> bool {
+    if depth > MAX_DEPTH {
+        return false;
+    }
+    let mut n = 0usize;
+    while !b.is_empty() {
+        let Some((tag, _, content, rest)) = tlv(b) else {
+            return true;
+        };
+        n += 1;
+        if n > MAX_CHILDREN || (tag & 0x20 != 0 && !bounded(content, depth + 1)) {
+            return false;
+        }
+        b = rest;
+    }
+    true
+}
+
 /// The first complete TLV of `b` (drops trailing padding).
 pub(super) fn first_tlv(b: &[u8]) -> Option<&[u8]> {
     tlv(b).map(|(_, whole, _, _)| whole)
@@ -227,6 +256,27 @@ mod tests {
         assert_eq!(first_tlv(&[0x30, 0x05, 1]), None, "length past end");
         assert_eq!(first_tlv(&[0x30, 0x89, 1, 1, 1, 1, 1, 1, 1, 1, 1]), None);
         assert_eq!(first_tlv(&[]), None);
+        // a SET of 2000 INTEGERs is refused, 1000 accepted; 70 levels refused
+        let set = |n: usize| {
+            let body: Vec<u8> = (0..n).flat_map(|_| [0x02, 0x01, 0x00]).collect();
+            let mut v = vec![0x31, 0x82, (body.len() >> 8) as u8, body.len() as u8];
+            v.extend(body);
+            v
+        };
+        assert!(!bounded(&set(2000), 0));
+        assert!(bounded(&set(1000), 0));
+        let nest = |levels: usize| {
+            let mut deep = vec![0x02, 0x01, 0x00];
+            for _ in 0..levels {
+                let n = deep.len();
+                let mut v = vec![0x30, 0x82, (n >> 8) as u8, n as u8];
+                v.extend(deep);
+                deep = v;
+            }
+            deep
+        };
+        assert!(!bounded(&nest(70), 0));
+        assert!(bounded(&nest(60), 0));
         let t = generalized_time(b"20260527101112.345Z").unwrap();
         assert_eq!(t.to_string(), "2026-05-27T10:11:12Z");
         assert!(generalized_time(b"2026052710111Z").is_none());

@@ -14,6 +14,7 @@ use spki::SubjectPublicKeyInfoOwned;
 use x509_cert::Certificate;
 
 use super::Layout;
+use crate::pe::read::{read_u16, read_u32};
 
 const RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
 
@@ -84,37 +85,26 @@ pub(super) fn hex_digest(alg: &str, data: &[u8]) -> Option<String> {
     digest(alg, data).map(|d| crate::pe::hex(&d))
 }
 
-fn u16_at(b: &[u8], o: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(
-        b.get(o..o.checked_add(2)?)?.try_into().ok()?,
-    ))
-}
-
-fn u32_at(b: &[u8], o: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(
-        b.get(o..o.checked_add(4)?)?.try_into().ok()?,
-    ))
-}
-
 /// The file ranges the Authenticode image digest covers, in order, as the
 /// Authenticode specification lays them out: the headers without the
 /// checksum and the security directory entry, each section's raw data
 /// sorted by file offset, then the data after the last section up to the
-/// certificate table.
+/// certificate table. `None` when the headers are unreadable or the table
+/// does not end the file.
 pub(super) fn image_ranges(file: &[u8], layout: &Layout) -> Option<Vec<std::ops::Range<usize>>> {
-    let pe = u32_at(file, 0x3C)? as usize;
+    let pe = read_u32(file, 0x3C)? as usize;
     let opt = pe.checked_add(24)?;
-    let (count_off, dirs) = match u16_at(file, opt)? {
+    let (count_off, dirs) = match read_u16(file, opt)? {
         0x10B => (opt + 92, opt + 96),
         0x20B => (opt + 108, opt + 112),
         _ => return None,
     };
-    if u32_at(file, count_off)? < 5 {
+    if read_u32(file, count_off)? < 5 {
         return None;
     }
     let checksum = opt + 64;
     let secdir = dirs + 4 * 8;
-    let headers = u32_at(file, opt + 60)? as usize;
+    let headers = read_u32(file, opt + 60)? as usize;
     if !(checksum + 4 <= secdir && secdir + 8 <= headers && headers <= file.len()) {
         return None;
     }
@@ -135,10 +125,13 @@ pub(super) fn image_ranges(file: &[u8], layout: &Layout) -> Option<Vec<std::ops:
         r.push(p..end);
         hashed = hashed.checked_add(s)?;
     }
-    let cert_len = layout.cert_table.len();
-    let extra = file.len().checked_sub(hashed)?.checked_sub(cert_len)?;
-    if extra > 0 {
-        r.push(hashed..hashed.checked_add(extra)?);
+    // Trailing data up to the certificate table, which must end the file
+    // (`verify_one` reports a table that does not).
+    if layout.cert_table.end != file.len() {
+        return None;
+    }
+    if layout.cert_table.start > hashed {
+        r.push(hashed..layout.cert_table.start);
     }
     Some(r)
 }
@@ -155,10 +148,6 @@ pub(super) fn image_digest(alg: &str, file: &[u8], layout: &Layout) -> Option<Ve
 /// DER `DigestInfo` prefix of a PKCS #1 v1.5 signature per algorithm.
 fn digest_info_prefix(alg: &str) -> Option<&'static [u8]> {
     Some(match alg {
-        "md5" => &[
-            0x30, 0x20, 0x30, 0x0c, 0x06, 0x08, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x02, 0x05,
-            0x05, 0x00, 0x04, 0x10,
-        ],
         "sha1" => &[
             0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04,
             0x14,
@@ -193,9 +182,14 @@ pub(super) fn verify_rsa(
             key.algorithm.oid
         ));
     }
+    // MD5 is refused (collisions: Flame's forged Microsoft certificate).
     let Some(prefix) = digest_info_prefix(alg) else {
         return Err(format!("digest algorithm {alg} is not supported"));
     };
+    // 4096-bit keys are the largest in use; larger ones only cost time.
+    if key.subject_public_key.raw_bytes().len() > 600 {
+        return Err("RSA key larger than 4096 bits".into());
+    }
     let key = rsa::RsaPublicKey::from_pkcs1_der(key.subject_public_key.raw_bytes())
         .map_err(|e| format!("RSA public key does not decode: {e}"))?;
     let hashed = digest(alg, data).ok_or_else(|| format!("digest {alg} unsupported"))?;
@@ -209,7 +203,6 @@ pub(super) fn verify_rsa(
 /// Hash algorithm of an RSA certificate signature algorithm OID.
 fn cert_sig_alg(oid: &ObjectIdentifier) -> Option<&'static str> {
     Some(match oid.to_string().as_str() {
-        "1.2.840.113549.1.1.4" => "md5",
         "1.2.840.113549.1.1.5" | "1.3.14.3.2.29" => "sha1",
         "1.2.840.113549.1.1.11" => "sha256",
         "1.2.840.113549.1.1.12" => "sha384",

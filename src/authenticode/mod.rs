@@ -10,7 +10,8 @@
 //! What is checked, per signature (the primary one and every nested one):
 //! 1. The image digest (Authenticode hash of the file: headers without the
 //!    checksum and the security directory entry, sections in file order,
-//!    then trailing data without the certificate table) against the digest
+//!    then the data up to the certificate table, which must end the file)
+//!    against the digest
 //!    in `SpcIndirectDataContent`.
 //! 2. The `messageDigest` signed attribute against the hash of the signed
 //!    content, and the signer's RSA signature over the signed attributes.
@@ -21,9 +22,14 @@
 //! 4. When a timestamp (RFC 3161 or PKCS #9 countersignature) is present,
 //!    every certificate of the chain must be valid at that time.
 //!
+//! Also enforced: only the first WIN_CERTIFICATE counts (as in Windows) and
+//! data hidden beside it invalidates the signature (CVE-2013-3900); bag
+//! issuers must be CAs; unknown critical extensions and MD5 are refused;
+//! the signer's extKeyUsage must allow code signing.
+//!
 //! Not checked, on purpose (offline tool): revocation (CRL, OCSP), validity
-//! at the current time, the timestamp's own signature and chain, extended
-//! key usage, and Microsoft's disallowed-certificate list. Only RSA
+//! at the current time, the timestamp's own signature and chain, keyUsage
+//! and path-length constraints, and Microsoft's disallowed-certificate list. Only RSA
 //! (PKCS #1 v1.5) signatures are verified; other algorithms are reported as
 //! unsupported, which leaves the signature unverified.
 //!
@@ -44,6 +50,8 @@ use cms::content_info::ContentInfo;
 use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
 use const_oid::ObjectIdentifier;
 use der::{Decode, Encode};
+
+use crate::pe::read::{read_u16, read_u32};
 use serde::Serialize;
 use x509_cert::Certificate;
 
@@ -54,7 +62,9 @@ pub const MAX_CHAIN: usize = 8;
 /// Certificates read from one signature's bag.
 pub const MAX_CERTS: usize = 64;
 /// Largest certificate table parsed (bytes).
-pub const MAX_CERT_TABLE: usize = 8 << 20;
+pub const MAX_CERT_TABLE: usize = 1 << 20;
+/// Largest certificate (DER bytes) taken from a bag.
+pub const MAX_CERT_LEN: usize = 64 << 10;
 
 const OID_SPC_NESTED_SIGNATURE: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.2.4.1");
@@ -263,13 +273,39 @@ pub fn check_with(file: &[u8], layout: &Layout, extra: &[UserRoot]) -> CodeSigna
         return cs;
     }
     let mut sigs = Vec::new();
-    for entry in win_certificates(data, table.start, &mut cs.errors) {
-        match ContentInfo::from_der(der_walk::first_tlv(entry).unwrap_or(entry)) {
-            Ok(ci) => collect(ci, 0, &mut sigs, &mut cs.errors),
-            Err(e) => cs.errors.push(format!(
-                "WIN_CERTIFICATE: PKCS #7 ContentInfo does not decode: {e}"
-            )),
-        }
+    // Windows reads the first WIN_CERTIFICATE only; so do we.
+    let (entry, hidden) = win_certificates(data, table.start, &mut cs.errors);
+    let Some(entry) = entry else {
+        return cs;
+    };
+    let der = der_walk::first_tlv(entry).unwrap_or(entry);
+    // Bytes after the PKCS #7 blob (beyond 7 bytes of zero padding), or
+    // after the entry: where CVE-2013-3900 payloads hide in signed files.
+    let tail = &entry[der.len()..];
+    let hidden = hidden
+        + if tail.len() > 7 || tail.iter().any(|&b| b != 0) {
+            tail.len()
+        } else {
+            0
+        };
+    if hidden > 0 {
+        cs.errors.push(format!(
+            "{hidden} bytes of data hidden in the certificate table beside the signature (CVE-2013-3900 padding); the signature is not counted as valid"
+        ));
+    }
+    if !der_walk::bounded(der, 0) {
+        cs.errors.push(format!(
+            "PKCS #7 signature nests deeper than {} levels or holds a set or sequence of more than {} elements; not decoded",
+            der_walk::MAX_DEPTH,
+            der_walk::MAX_CHILDREN
+        ));
+        return cs;
+    }
+    match ContentInfo::from_der(der) {
+        Ok(ci) => collect(ci, 0, &mut sigs, &mut cs.errors),
+        Err(e) => cs.errors.push(format!(
+            "WIN_CERTIFICATE: PKCS #7 ContentInfo does not decode: {e}"
+        )),
     }
     if sigs.is_empty() {
         return cs;
@@ -287,6 +323,11 @@ pub fn check_with(file: &[u8], layout: &Layout, extra: &[UserRoot]) -> CodeSigna
         ));
     }
     cs.signed = true;
+    if hidden > 0 {
+        for s in &mut infos {
+            s.digest_valid = false;
+        }
+    }
     let p = &infos[0];
     cs.digest_valid = p.digest_valid;
     cs.signature_valid = p.signer_signature_valid && p.message_digest_valid;
@@ -310,41 +351,45 @@ pub fn check_with(file: &[u8], layout: &Layout, extra: &[UserRoot]) -> CodeSigna
     cs
 }
 
-/// Splits the certificate table into its WIN_CERTIFICATE payloads of type
-/// PKCS_SIGNED_DATA (revision 2.0 or 1.0), 8-byte aligned.
-fn win_certificates<'a>(data: &'a [u8], base: usize, errs: &mut Vec<String>) -> Vec<&'a [u8]> {
-    let mut out = Vec::new();
-    let mut pos = 0usize;
-    while pos + 8 <= data.len() && out.len() < MAX_NESTED {
-        let len =
-            u32::from_le_bytes([data[pos], data[pos + 1], data[pos + 2], data[pos + 3]]) as usize;
-        let revision = u16::from_le_bytes([data[pos + 4], data[pos + 5]]);
-        let kind = u16::from_le_bytes([data[pos + 6], data[pos + 7]]);
-        if len < 8 || len > data.len() - pos {
-            errs.push(format!(
-                "WIN_CERTIFICATE at {:#x}: dwLength {len} does not fit the table ({} bytes left)",
-                base + pos,
-                data.len() - pos
-            ));
-            break;
-        }
-        if kind == 2 && (revision == 0x200 || revision == 0x100) {
-            out.push(&data[pos + 8..pos + len]);
-        } else {
-            errs.push(format!(
-                "WIN_CERTIFICATE at {:#x}: type {kind:#x} revision {revision:#x} is not PKCS signed data; skipped",
-                base + pos
-            ));
-        }
-        pos += len.div_ceil(8) * 8;
-    }
-    if data.len() < 8 {
+/// The payload of the first WIN_CERTIFICATE (type PKCS_SIGNED_DATA,
+/// revision 2.0 or 1.0) and the number of bytes after it that are not
+/// alignment padding (at most 7 zero bytes). Windows reads only the first
+/// entry; whatever follows is data hidden beside the signature.
+fn win_certificates<'a>(
+    data: &'a [u8],
+    base: usize,
+    errs: &mut Vec<String>,
+) -> (Option<&'a [u8]>, usize) {
+    let (Some(len), Some(revision), Some(kind)) =
+        (read_u32(data, 0), read_u16(data, 4), read_u16(data, 6))
+    else {
         errs.push(format!(
             "certificate table at {base:#x}: {} bytes, too short for a WIN_CERTIFICATE header",
             data.len()
         ));
+        return (None, 0);
+    };
+    let len = len as usize;
+    if len < 8 || len > data.len() {
+        errs.push(format!(
+            "WIN_CERTIFICATE at {base:#x}: dwLength {len} does not fit the table ({} bytes)",
+            data.len()
+        ));
+        return (None, 0);
     }
-    out
+    if kind != 2 || !(revision == 0x200 || revision == 0x100) {
+        errs.push(format!(
+            "WIN_CERTIFICATE at {base:#x}: type {kind:#x} revision {revision:#x} is not PKCS signed data"
+        ));
+        return (None, 0);
+    }
+    let rest = &data[len..];
+    let hidden = if rest.len() > 7 || rest.iter().any(|&b| b != 0) {
+        rest.len()
+    } else {
+        0
+    };
+    (Some(&data[8..len]), hidden)
 }
 
 /// Decodes the SignedData in `ci` and, recursively, nested signatures.
@@ -355,9 +400,10 @@ fn collect(
     errs: &mut Vec<String>,
 ) {
     if out.len() >= MAX_NESTED {
-        errs.push(format!(
-            "more than MAX_NESTED ({MAX_NESTED}) signatures; rest ignored"
-        ));
+        let msg = format!("more than MAX_NESTED ({MAX_NESTED}) signatures; rest ignored");
+        if !errs.contains(&msg) {
+            errs.push(msg);
+        }
         return;
     }
     let sd = match ci.content.decode_as::<SignedData>() {
@@ -377,6 +423,7 @@ fn collect(
         .flat_map(|si| si.unsigned_attrs.iter().flat_map(|a| a.iter()))
         .filter(|a| a.oid == OID_SPC_NESTED_SIGNATURE)
         .flat_map(|a| a.values.iter())
+        .take(MAX_NESTED)
         .filter_map(|v| v.decode_as::<ContentInfo>().ok())
         .collect();
     out.push((depth, sd));
@@ -393,6 +440,10 @@ fn bag(sd: &SignedData) -> Vec<&Certificate> {
         .filter_map(|c| match c {
             CertificateChoices::Certificate(c) => Some(c),
             _ => None,
+        })
+        .filter(|c| {
+            c.encoded_len()
+                .is_ok_and(|l| usize::try_from(l).is_ok_and(|l| l <= MAX_CERT_LEN))
         })
         .take(MAX_CERTS)
         .collect()
@@ -538,6 +589,10 @@ fn verify_one(
                     s.digest_valid = c == digest;
                     s.computed_digest = Some(crate::pe::hex(&c));
                 }
+                None if layout.cert_table.end != file.len() => s.errors.push(format!(
+                    "{} bytes follow the certificate table (it must end the file); image digest not computed",
+                    file.len().saturating_sub(layout.cert_table.end)
+                )),
                 None => s.errors.push(format!(
                     "image digest with {} not computed (unknown algorithm or unreadable headers)",
                     s.digest_algorithm
@@ -630,7 +685,74 @@ fn timestamp(si: &SignerInfo) -> Option<(der::DateTime, &'static str)> {
     None
 }
 
+/// Extension OIDs (DER content bytes) a chain certificate may mark
+/// critical: the RFC 5280 ones a code-signing chain uses. Anything else
+/// critical (Microsoft's Terminal Server licensing "Hydra" extension, for
+/// one) makes the certificate unusable, as in Windows.
+const KNOWN_CRITICAL: &[&[u8]] = &[
+    &[0x55, 0x1D, 0x13], // basicConstraints
+    &[0x55, 0x1D, 0x0F], // keyUsage
+    &[0x55, 0x1D, 0x25], // extKeyUsage
+    &[0x55, 0x1D, 0x20], // certificatePolicies
+    &[0x55, 0x1D, 0x11], // subjectAltName
+    &[0x55, 0x1D, 0x1E], // nameConstraints
+    &[0x55, 0x1D, 0x24], // policyConstraints
+    &[0x55, 0x1D, 0x36], // inhibitAnyPolicy
+    &[0x55, 0x1D, 0x23], // authorityKeyIdentifier
+    &[0x55, 0x1D, 0x0E], // subjectKeyIdentifier
+];
+const OID_CODE_SIGNING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.3");
+const OID_ANY_EKU: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37.0");
+
+/// Extension `oid` of `c`, if present.
+fn extension<'c>(c: &'c Certificate, oid: &[u8]) -> Option<&'c x509_cert::ext::Extension> {
+    c.tbs_certificate
+        .extensions
+        .iter()
+        .flatten()
+        .find(|e| e.extn_id.as_bytes() == oid)
+}
+
+/// Why `c` may not appear in a chain at all, if it may not.
+fn unusable(c: &Certificate) -> Option<String> {
+    let bad = c
+        .tbs_certificate
+        .extensions
+        .iter()
+        .flatten()
+        .find(|e| e.critical && !KNOWN_CRITICAL.contains(&e.extn_id.as_bytes()))?;
+    Some(format!(
+        "certificate {} has an unknown critical extension {}",
+        dn(&c.tbs_certificate.subject),
+        bad.extn_id
+    ))
+}
+
+/// `c` may issue certificates: basicConstraints with cA set.
+fn is_ca(c: &Certificate) -> bool {
+    extension(c, &[0x55, 0x1D, 0x13])
+        .and_then(|e| {
+            x509_cert::ext::pkix::BasicConstraints::from_der(e.extn_value.as_bytes()).ok()
+        })
+        .is_some_and(|bc| bc.ca)
+}
+
+/// `c` may sign code: no extKeyUsage, or one listing code signing (or any).
+fn may_sign_code(c: &Certificate) -> bool {
+    match extension(c, &[0x55, 0x1D, 0x25]) {
+        None => true,
+        Some(e) => x509_cert::ext::pkix::ExtendedKeyUsage::from_der(e.extn_value.as_bytes())
+            .is_ok_and(|eku| {
+                eku.0
+                    .iter()
+                    .any(|o| *o == OID_CODE_SIGNING || *o == OID_ANY_EKU)
+            }),
+    }
+}
+
 /// Builds and verifies the chain from `signer` to an embedded root.
+/// Issuers taken from the bag must be CAs; no certificate may carry an
+/// unknown critical extension; the signer must be allowed to sign code.
 fn chain(
     signer: Option<&Certificate>,
     certs: &[&Certificate],
@@ -644,7 +766,18 @@ fn chain(
         v.not_before.to_date_time() <= t && t <= v.not_after.to_date_time()
     };
     s.chain.push(dn(&cur.tbs_certificate.subject));
+    if !may_sign_code(cur) {
+        s.errors.push(format!(
+            "signer {} is not allowed to sign code (extKeyUsage lacks codeSigning)",
+            dn(&cur.tbs_certificate.subject)
+        ));
+        return;
+    }
     for _ in 0..MAX_CHAIN {
+        if let Some(why) = unusable(cur) {
+            s.errors.push(why);
+            return;
+        }
         if let Some(t) = at {
             if !valid_at(cur, t) {
                 s.errors.push(format!(
@@ -660,6 +793,7 @@ fn chain(
                 continue;
             };
             if rc.tbs_certificate.subject == cur.tbs_certificate.issuer
+                && at.is_none_or(|t| valid_at(rc, t))
                 && digest::verify_cert(cur, &rc.tbs_certificate.subject_public_key_info)
             {
                 s.chain_trusted = true;
@@ -672,6 +806,7 @@ fn chain(
         for root in extra {
             let rc = &root.cert;
             if rc.tbs_certificate.subject == cur.tbs_certificate.issuer
+                && at.is_none_or(|t| valid_at(rc, t))
                 && digest::verify_cert(cur, &rc.tbs_certificate.subject_public_key_info)
             {
                 s.chain_trusted = true;
@@ -690,6 +825,7 @@ fn chain(
         let next = certs.iter().copied().find(|c| {
             !std::ptr::eq(*c, cur)
                 && c.tbs_certificate.subject == cur.tbs_certificate.issuer
+                && is_ca(c)
                 && digest::verify_cert(cur, &c.tbs_certificate.subject_public_key_info)
         });
         match next {

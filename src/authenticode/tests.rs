@@ -18,12 +18,15 @@ fn roots_match_their_pins_and_decode() {
             Some(r.name)
         );
         // Each root is self-signed and its own key verifies it, except the
-        // 1997 root whose self-signature is MD5 (still verifiable here).
-        assert!(
+        // 1997 root: its self-signature is MD5, which is refused.
+        let md5 = r.file == "microsoft_root_authority_1997.der";
+        assert_eq!(
             digest::verify_cert(c, &c.tbs_certificate.subject_public_key_info),
+            !md5,
             "{}",
             r.file
         );
+        assert!(md5 || is_ca(c), "{} is not a CA", r.file);
     }
 }
 
@@ -75,4 +78,16 @@ fn hostile_tables_give_reasons() {
         cs.errors
     );
     assert_eq!(cs.status(), "unparsable");
+}
+
+/// Constraint checks on the throwaway certificates of the signed samples.
+#[test]
+fn ca_and_code_signing_checks() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples-synthetic/signed");
+    let root = load_roots(&[dir.join("throwaway_root.pem")]).unwrap();
+    assert!(is_ca(&root[0].cert));
+    assert!(unusable(&root[0].cert).is_none());
+    let leaf = load_roots(&[dir.join("throwaway_selfsigned.pem")]).unwrap();
+    assert!(!is_ca(&leaf[0].cert), "the self-signed leaf has cA=FALSE");
+    assert!(may_sign_code(&leaf[0].cert));
 }
