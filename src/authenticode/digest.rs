@@ -16,19 +16,44 @@ use x509_cert::Certificate;
 use super::Layout;
 use crate::pe::read::{read_u16, read_u32};
 
-const RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
+/// `ObjectIdentifier` from its dotted form, at compile time.
+const fn oid(s: &str) -> ObjectIdentifier {
+    ObjectIdentifier::new_unwrap(s)
+}
 
-/// Name of a digest algorithm OID (also accepts `*WithRSAEncryption`, which
-/// some signers put in `digestAlgorithm`).
-pub(super) fn alg_name(oid: &ObjectIdentifier) -> &'static str {
-    match oid.to_string().as_str() {
-        "1.3.14.3.2.26" | "1.2.840.113549.1.1.5" => "sha1",
-        "2.16.840.1.101.3.4.2.1" | "1.2.840.113549.1.1.11" => "sha256",
-        "2.16.840.1.101.3.4.2.2" | "1.2.840.113549.1.1.12" => "sha384",
-        "2.16.840.1.101.3.4.2.3" | "1.2.840.113549.1.1.13" => "sha512",
-        "1.2.840.113549.2.5" | "1.2.840.113549.1.1.4" => "md5",
-        _ => "unknown",
-    }
+const RSA_ENCRYPTION: ObjectIdentifier = oid("1.2.840.113549.1.1.1");
+/// (digest OID, `*WithRSAEncryption` OID, name). Some signers put the
+/// `*WithRSAEncryption` OID in `digestAlgorithm`; both are accepted.
+const DIGESTS: &[(ObjectIdentifier, ObjectIdentifier, &str)] = &[
+    (oid("1.3.14.3.2.26"), oid("1.2.840.113549.1.1.5"), "sha1"),
+    (
+        oid("2.16.840.1.101.3.4.2.1"),
+        oid("1.2.840.113549.1.1.11"),
+        "sha256",
+    ),
+    (
+        oid("2.16.840.1.101.3.4.2.2"),
+        oid("1.2.840.113549.1.1.12"),
+        "sha384",
+    ),
+    (
+        oid("2.16.840.1.101.3.4.2.3"),
+        oid("1.2.840.113549.1.1.13"),
+        "sha512",
+    ),
+    (
+        oid("1.2.840.113549.2.5"),
+        oid("1.2.840.113549.1.1.4"),
+        "md5",
+    ),
+];
+
+/// Name of a digest algorithm OID (plain or `*WithRSAEncryption`).
+pub(super) fn alg_name(o: &ObjectIdentifier) -> &'static str {
+    DIGESTS
+        .iter()
+        .find(|(d, r, _)| d == o || r == o)
+        .map_or("unknown", |&(_, _, n)| n)
 }
 
 /// One running hash of a supported algorithm.
@@ -176,7 +201,7 @@ pub(super) fn verify_rsa(
     data: &[u8],
     signature: &[u8],
 ) -> Result<bool, String> {
-    if key.algorithm.oid.to_string() != RSA_ENCRYPTION {
+    if key.algorithm.oid != RSA_ENCRYPTION {
         return Err(format!(
             "key algorithm {} is not supported (RSA only)",
             key.algorithm.oid
@@ -200,15 +225,16 @@ pub(super) fn verify_rsa(
     Ok(key.verify(scheme, &hashed, signature).is_ok())
 }
 
-/// Hash algorithm of an RSA certificate signature algorithm OID.
-fn cert_sig_alg(oid: &ObjectIdentifier) -> Option<&'static str> {
-    Some(match oid.to_string().as_str() {
-        "1.2.840.113549.1.1.5" | "1.3.14.3.2.29" => "sha1",
-        "1.2.840.113549.1.1.11" => "sha256",
-        "1.2.840.113549.1.1.12" => "sha384",
-        "1.2.840.113549.1.1.13" => "sha512",
-        _ => return None,
-    })
+/// Hash algorithm of an RSA certificate signature algorithm OID (MD5 and
+/// unknown algorithms give `None`: the link does not verify).
+fn cert_sig_alg(o: &ObjectIdentifier) -> Option<&'static str> {
+    if *o == oid("1.3.14.3.2.29") {
+        return Some("sha1"); // sha1WithRSASignature (OIW)
+    }
+    DIGESTS
+        .iter()
+        .find(|(_, r, n)| r == o && *n != "md5")
+        .map(|&(_, _, n)| n)
 }
 
 /// Certificate links already verified, keyed by SHA-256 over the child's

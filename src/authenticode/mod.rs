@@ -281,13 +281,7 @@ pub fn check_with(file: &[u8], layout: &Layout, extra: &[UserRoot]) -> CodeSigna
     let der = der_walk::first_tlv(entry).unwrap_or(entry);
     // Bytes after the PKCS #7 blob (beyond 7 bytes of zero padding), or
     // after the entry: where CVE-2013-3900 payloads hide in signed files.
-    let tail = &entry[der.len()..];
-    let hidden = hidden
-        + if tail.len() > 7 || tail.iter().any(|&b| b != 0) {
-            tail.len()
-        } else {
-            0
-        };
+    let hidden = hidden + hidden_bytes(&entry[der.len()..]);
     if hidden > 0 {
         cs.errors.push(format!(
             "{hidden} bytes of data hidden in the certificate table beside the signature (CVE-2013-3900 padding); the signature is not counted as valid"
@@ -383,13 +377,16 @@ fn win_certificates<'a>(
         ));
         return (None, 0);
     }
-    let rest = &data[len..];
-    let hidden = if rest.len() > 7 || rest.iter().any(|&b| b != 0) {
+    (Some(&data[8..len]), hidden_bytes(&data[len..]))
+}
+
+/// Bytes of `rest` that are not alignment padding (up to 7 zero bytes).
+fn hidden_bytes(rest: &[u8]) -> usize {
+    if rest.len() > 7 || rest.iter().any(|&b| b != 0) {
         rest.len()
     } else {
         0
-    };
-    (Some(&data[8..len]), hidden)
+    }
 }
 
 /// Decodes the SignedData in `ci` and, recursively, nested signatures.
@@ -628,7 +625,10 @@ fn verify_one(
     match signer {
         None => s.errors.push("signer certificate is not in the bag".into()),
         Some(c) => {
-            s.signer = Some(cert_info(c));
+            s.signer = certs
+                .iter()
+                .position(|b| std::ptr::eq(*b, c))
+                .map(|i| s.certificates[i].clone());
             match signed_attrs.map(|a| a.to_der()) {
                 Some(Ok(attrs_der)) => {
                     match digest::verify_rsa(
@@ -788,30 +788,29 @@ fn chain(
             }
         }
         // An embedded root that signed `cur` ends the chain, trusted.
-        for root in roots::ROOTS.iter() {
-            let Some(rc) = root.certificate() else {
-                continue;
-            };
+        // A trust anchor (embedded, then `--trust-root`) that signed `cur`
+        // ends the chain, trusted: (name, certificate, microsoft, user).
+        let anchors = roots::ROOTS
+            .iter()
+            .filter_map(|r| Some((r.name, r.certificate()?, r.microsoft, false)))
+            .chain(
+                extra
+                    .iter()
+                    .map(|u| (u.name.as_str(), &u.cert, false, true)),
+            );
+        for (name, rc, microsoft, user) in anchors {
             if rc.tbs_certificate.subject == cur.tbs_certificate.issuer
                 && at.is_none_or(|t| valid_at(rc, t))
                 && digest::verify_cert(cur, &rc.tbs_certificate.subject_public_key_info)
             {
                 s.chain_trusted = true;
-                s.trusted_root = Some(root.name.to_string());
-                s.microsoft_root = root.microsoft;
-                s.chain.push(root.name.to_string());
-                return;
-            }
-        }
-        for root in extra {
-            let rc = &root.cert;
-            if rc.tbs_certificate.subject == cur.tbs_certificate.issuer
-                && at.is_none_or(|t| valid_at(rc, t))
-                && digest::verify_cert(cur, &rc.tbs_certificate.subject_public_key_info)
-            {
-                s.chain_trusted = true;
-                s.trusted_root = Some(format!("{} (--trust-root)", root.name));
-                s.chain.push(root.name.clone());
+                s.trusted_root = Some(if user {
+                    format!("{name} (--trust-root)")
+                } else {
+                    name.to_string()
+                });
+                s.microsoft_root = microsoft;
+                s.chain.push(name.to_string());
                 return;
             }
         }

@@ -462,14 +462,11 @@ pub fn entropy(data: &[u8]) -> f64 {
     for &b in quads.remainder() {
         h[0][b as usize] += 1;
     }
-    let counts: Vec<u64> = (0..256)
-        .map(|i| h.iter().map(|t| u64::from(t[i])).sum())
-        .collect();
     let n = data.len() as f64;
-    let e: f64 = counts
-        .iter()
-        .filter(|&&c| c > 0)
-        .map(|&c| {
+    let e: f64 = (0..256)
+        .map(|i| h.iter().map(|t| u64::from(t[i])).sum::<u64>())
+        .filter(|&c| c > 0)
+        .map(|c| {
             let p = c as f64 / n;
             -p * p.log2()
         })
