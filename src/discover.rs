@@ -21,7 +21,8 @@ use std::sync::mpsc::SyncSender;
 use globset::{GlobSet, GlobSetBuilder};
 use ignore::{WalkBuilder, WalkState};
 
-use crate::analyze::{FileReport, Outcome, SkipReason};
+use crate::model::{FileReport, Outcome, SkipReason};
+use crate::platform;
 
 /// `--exclude` patterns, compiled.
 #[derive(Debug, Clone, Default)]
@@ -98,12 +99,7 @@ pub struct DiscoverOptions {
 }
 
 fn note(path: PathBuf, outcome: Outcome) -> FileReport {
-    FileReport {
-        path,
-        size: None,
-        mtime: None,
-        outcome,
-    }
+    FileReport::new(path, outcome)
 }
 
 /// Called on a walker thread for every regular file; `false` stops the walk.
@@ -179,7 +175,7 @@ pub fn walk_roots(
                 notes
                     .send(note(
                         path.to_path_buf(),
-                        Outcome::Skipped(SkipReason::Special, special_kind(&ft).into()),
+                        Outcome::Skipped(SkipReason::Special, platform::special_kind(&ft).into()),
                     ))
                     .is_ok()
             };
@@ -205,7 +201,6 @@ pub fn walk_list(
     } else {
         Box::new(io::BufReader::new(std::fs::File::open(list)?))
     };
-    use std::os::unix::ffi::OsStrExt;
     for line in reader.split(b'\n') {
         let mut line = line?;
         if line.last() == Some(&b'\r') {
@@ -214,7 +209,7 @@ pub fn walk_list(
         if line.is_empty() {
             continue;
         }
-        let path = PathBuf::from(std::ffi::OsStr::from_bytes(&line));
+        let path = platform::path_from_bytes(&line);
         match std::fs::symlink_metadata(&path) {
             Ok(m) if m.is_dir() => walk_roots(std::slice::from_ref(&path), opts, on_file, notes),
             Ok(_) => {
@@ -260,7 +255,10 @@ fn check_root(root: &Path, opts: &DiscoverOptions) -> Option<FileReport> {
             Ok(m) if m.is_file() || m.is_dir() => None,
             Ok(m) => Some(note(
                 root.to_path_buf(),
-                Outcome::Skipped(SkipReason::Special, special_kind(&m.file_type()).into()),
+                Outcome::Skipped(
+                    SkipReason::Special,
+                    platform::special_kind(&m.file_type()).into(),
+                ),
             )),
             Err(e) => Some(note(root.to_path_buf(), Outcome::Error(e.to_string()))),
         };
@@ -270,21 +268,8 @@ fn check_root(root: &Path, opts: &DiscoverOptions) -> Option<FileReport> {
     } else {
         Some(note(
             root.to_path_buf(),
-            Outcome::Skipped(SkipReason::Special, special_kind(&ft).into()),
+            Outcome::Skipped(SkipReason::Special, platform::special_kind(&ft).into()),
         ))
-    }
-}
-
-fn special_kind(ft: &std::fs::FileType) -> &'static str {
-    use std::os::unix::fs::FileTypeExt;
-    if ft.is_fifo() {
-        "fifo"
-    } else if ft.is_socket() {
-        "socket"
-    } else if ft.is_char_device() || ft.is_block_device() {
-        "device"
-    } else {
-        "special file"
     }
 }
 
@@ -304,7 +289,7 @@ fn walk_error_text(err: &ignore::Error) -> String {
         ignore::Error::WithDepth { err, .. } => walk_error_text(err),
         ignore::Error::Loop { ancestor, .. } => format!(
             "symlink loop back to {}",
-            crate::report::sanitize::display(ancestor)
+            crate::util::path::display(ancestor)
         ),
         other => other.to_string(),
     }

@@ -1,7 +1,8 @@
 //! Load stage: the bytes of one file, or the reason there are none.
 //!
-//! The file is opened with `O_NONBLOCK | O_NOCTTY` (and `O_NOFOLLOW` unless
-//! symlinks are followed), then checked with `fstat` on the open descriptor,
+//! The file is opened without blocking and without following a symlink
+//! unless asked ([`platform::open_for_probe`]), then checked with `fstat` on
+//! the open descriptor,
 //! so a path swapped for a FIFO or a device after the walk cannot hang the
 //! sweep or touch a device. The first bytes decide "not a PE" before anything
 //! else is read. A PE under the size cap is read once, into a buffer or, from
@@ -17,11 +18,12 @@
 //! Error policy: every failure is an `io::Error` for this one file; nothing
 //! here panics.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, Read};
 use std::ops::Deref;
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::Path;
+
+use crate::platform;
 
 /// How many leading bytes the magic check reads.
 pub const MAGIC_PROBE: usize = 64;
@@ -53,15 +55,6 @@ impl Deref for Data {
             Data::Map(m) => m,
         }
     }
-}
-
-/// Open `path` without blocking, following no symlink unless asked to.
-fn open(path: &Path, opts: &LoadOptions) -> io::Result<File> {
-    let mut flags = libc::O_NONBLOCK | libc::O_NOCTTY;
-    if !opts.follow_symlinks {
-        flags |= libc::O_NOFOLLOW;
-    }
-    OpenOptions::new().read(true).custom_flags(flags).open(path)
 }
 
 /// An open file that starts with `MZ` and is under the size cap: what the
@@ -98,20 +91,14 @@ pub enum Probe {
 /// Open `path` and decide from `fstat` and the first two bytes whether it is
 /// worth reading. Cheap: one open, one fstat, one small read.
 pub fn probe(path: &Path, opts: &LoadOptions) -> io::Result<Probe> {
-    let mut file = open(path, opts)?;
+    let mut file = platform::open_for_probe(path, opts.follow_symlinks)?;
     let meta = file.metadata()?;
     let ft = meta.file_type();
     if !ft.is_file() {
-        let kind = if ft.is_fifo() {
-            "fifo"
-        } else if ft.is_socket() {
-            "socket"
-        } else if ft.is_char_device() || ft.is_block_device() {
-            "device"
-        } else if ft.is_dir() {
+        let kind = if ft.is_dir() {
             "directory"
         } else {
-            "special"
+            platform::special_kind(&ft)
         };
         return Ok(Probe::Special { kind });
     }
@@ -124,11 +111,10 @@ pub fn probe(path: &Path, opts: &LoadOptions) -> io::Result<Probe> {
     if size > opts.max_filesize {
         return Ok(Probe::TooLarge { size });
     }
-    use std::os::unix::fs::MetadataExt;
     Ok(Probe::Candidate(Candidate {
         file,
         size,
-        mtime: Some(meta.mtime()),
+        mtime: platform::mtime(&meta),
     }))
 }
 

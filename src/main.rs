@@ -1,10 +1,8 @@
-//! The `iisweep` binary: parse the command line, run, exit.
+//! The `iisweep` binary: set up the standard streams, parse the command
+//! line, run, exit.
 
 fn main() {
-    // Die quietly on a closed pipe (`iisweep scan ... | head`).
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
+    iisweep::platform::default_sigpipe();
     let cli = <iisweep::cli::Cli as clap::Parser>::parse();
     std::process::exit(iisweep::cli::main_with(cli));
 }

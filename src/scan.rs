@@ -15,11 +15,11 @@ use std::time::Instant;
 
 use rayon::iter::{ParallelBridge, ParallelIterator};
 
-use crate::analyze::{analyze_guarded, Analysis, AnalyzeOptions, FileReport, Outcome, SkipReason};
+use crate::analyze::{analyze_guarded, AnalyzeOptions};
 use crate::discover::{self, DiscoverOptions};
 use crate::load::{self, Candidate, LoadOptions, Probe};
-use crate::pe::Role;
-use crate::rules::{RuleFacts, RuleSet};
+use crate::model::{Analyzed, Facts, FileReport, Judgement, Outcome, SkipReason};
+use crate::rules::{globals, RuleSet};
 use crate::summary::Summary;
 
 /// Everything a sweep needs, validated once.
@@ -58,49 +58,19 @@ thread_local! {
     static READ_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// The globals the rules see for one analysed file.
-pub fn rule_facts<'a>(path: &'a Path, a: &Analysis) -> RuleFacts<'a> {
-    let has = |r: Role| a.roles.contains(&r);
-    let pe = a.pe.as_ref();
-    let cs = a.code_signature.as_ref();
-    RuleFacts {
-        bools: [
-            ("iis_native_module", has(Role::NativeModule)),
-            ("iis_isapi_extension", has(Role::IsapiExtension)),
-            ("iis_isapi_filter", has(Role::IsapiFilter)),
-            ("iis_managed_module", has(Role::ManagedModule)),
-            ("iis_managed_handler", has(Role::ManagedHandler)),
-            ("iis_component", a.is_component()),
-            ("is_dotnet", pe.is_some_and(|p| p.clr_header.is_some())),
-            (
-                "is_signed",
-                pe.is_some_and(|p| p.certificate_table.is_some()),
-            ),
-            (
-                "signature_valid",
-                cs.is_some_and(|c| c.digest_valid && c.signature_valid),
-            ),
-            ("chain_trusted", cs.is_some_and(|c| c.chain_trusted)),
-            ("microsoft_signed", cs.is_some_and(|c| c.microsoft_signed)),
-        ],
-        file_name: path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_lowercase())
-            .unwrap_or_default(),
-        file_ext: crate::report::json::extension(path).unwrap_or_default(),
-        file_path: path.to_str().unwrap_or(""),
-    }
-}
-
-/// Match and score stages for one analysed file.
-pub fn judge(path: &Path, bytes: &[u8], a: &mut Analysis, rules: Option<&RuleSet>) {
-    if let (Some(rs), true) = (rules, a.pe.is_some()) {
-        match rs.scan(bytes, &rule_facts(path, a)) {
-            Ok(h) => a.rule_hits = h,
-            Err(e) => a.rules_error = Some(e),
+/// Match and score stages for one analysed file: the rules (when there
+/// are any and the file is a PE) with the file's globals, then the verdict.
+pub fn judge(path: &Path, bytes: &[u8], facts: &Facts, rules: Option<&RuleSet>) -> Judgement {
+    let mut j = Judgement::default();
+    if let (Some(rs), true) = (rules, facts.pe.is_some()) {
+        let values = globals::values(&globals::Subject { path, facts });
+        match rs.scan(bytes, &values) {
+            Ok(h) => j.hits = h,
+            Err(e) => j.rules_error = Some(e),
         }
     }
-    a.verdict = crate::score::verdict(a.is_component(), &mut a.rule_hits);
+    j.verdict = crate::score::verdict(facts.is_component(), &mut j.hits);
+    j
 }
 
 /// Load, analyse, match and score one path. Never panics on file content.
@@ -118,12 +88,7 @@ pub fn process_path(
 
 /// The report of a probe that found no candidate.
 fn probe_report(path: PathBuf, p: std::io::Result<Probe>, load_opts: &LoadOptions) -> FileReport {
-    let mut r = FileReport {
-        path,
-        size: None,
-        mtime: None,
-        outcome: Outcome::NotPe,
-    };
+    let mut r = FileReport::new(path, Outcome::NotPe);
     match p {
         Err(e) => r.outcome = Outcome::Error(e.to_string()),
         Ok(Probe::NotPe { size }) => r.size = Some(size),
@@ -153,12 +118,7 @@ fn process_candidate(
     analyze_opts: &AnalyzeOptions,
     rules: Option<&RuleSet>,
 ) -> FileReport {
-    let mut r = FileReport {
-        path,
-        size: None,
-        mtime: None,
-        outcome: Outcome::NotPe,
-    };
+    let mut r = FileReport::new(path, Outcome::NotPe);
     let mut buf = READ_BUF.with(|b| std::mem::take(&mut *b.borrow_mut()));
     match load::read_candidate(c, load_opts, &mut buf) {
         Err(e) => r.outcome = Outcome::Error(e.to_string()),
@@ -166,9 +126,9 @@ fn process_candidate(
             r.size = Some(data.len() as u64);
             r.mtime = mtime;
             r.outcome = match analyze_guarded(&data, analyze_opts) {
-                Ok(mut a) => {
-                    judge(&r.path, &data, &mut a, rules);
-                    Outcome::Analyzed(Box::new(a))
+                Ok(facts) => {
+                    let judgement = judge(&r.path, &data, &facts, rules);
+                    Outcome::Analyzed(Box::new(Analyzed { facts, judgement }))
                 }
                 Err(e) => Outcome::Error(e),
             };
@@ -220,7 +180,7 @@ pub fn run(
         });
         let results = out_tx;
         let load_opts = cfg.load;
-        let analyze_opts = cfg.analyze;
+        let analyze_opts = cfg.analyze.clone();
         let rules = cfg.rules.clone();
         s.spawn(move || {
             pool.install(|| {

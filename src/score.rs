@@ -13,50 +13,7 @@
 //! Levels: `alert` >= 80, `warning` >= 60, `notice` >= 40; below that
 //! `info` for an IIS component or a file any rule matched, else `none`.
 
-use serde::Serialize;
-
-use crate::rules::RuleHit;
-
-/// Verdict levels, lowest first.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum, Default,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    /// Not an IIS component and no rule matched.
-    #[default]
-    None,
-    /// An IIS component (or a rule match) with nothing suspicious.
-    Info,
-    /// Worth a look.
-    Notice,
-    /// Likely malicious tradecraft.
-    Warning,
-    /// A known family or strong evidence.
-    Alert,
-}
-
-impl Level {
-    /// Stable lowercase name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::None => "none",
-            Level::Info => "info",
-            Level::Notice => "notice",
-            Level::Warning => "warning",
-            Level::Alert => "alert",
-        }
-    }
-
-    /// All levels, lowest first.
-    pub const ALL: [Level; 5] = [
-        Level::None,
-        Level::Info,
-        Level::Notice,
-        Level::Warning,
-        Level::Alert,
-    ];
-}
+use crate::model::{Level, RuleHit, Verdict};
 
 /// Thresholds of the levels.
 pub const ALERT: u8 = 80;
@@ -64,15 +21,6 @@ pub const ALERT: u8 = 80;
 pub const WARNING: u8 = 60;
 /// See `ALERT`.
 pub const NOTICE: u8 = 40;
-
-/// A file's verdict.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Verdict {
-    /// Level.
-    pub level: Level,
-    /// Score 0-100.
-    pub score: u8,
-}
 
 /// Combine rule scores (any order) into one score.
 pub fn combine(scores: impl IntoIterator<Item = u8>) -> u8 {

@@ -1,15 +1,12 @@
-//! Counts over a sweep, fed one report at a time (no report is kept).
+//! Counts over a sweep, fed one report at a time (no report is kept). The
+//! report stage maps them into the summary record.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Serialize;
-
-use crate::analyze::{FileReport, Outcome, SkipReason};
-use crate::pe::Role;
-use crate::score::Level;
+use crate::model::{FileReport, Level, Outcome, Role, SkipReason};
 
 /// Totals of a sweep.
 #[derive(Debug, Clone, Default)]
@@ -81,9 +78,10 @@ impl Summary {
             }
             Outcome::Error(_) => self.errors += 1,
             Outcome::Analyzed(a) => {
+                let (facts, judgement) = (&a.facts, &a.judgement);
                 self.files_seen += 1;
                 self.bytes_read += r.size.unwrap_or(0);
-                match &a.pe {
+                match &facts.pe {
                     Some(pe) => {
                         self.pe_files += 1;
                         if !pe.errors.is_empty() {
@@ -97,93 +95,18 @@ impl Summary {
                     }
                     None => self.mz_not_pe += 1,
                 }
-                if a.is_component() {
+                if facts.is_component() {
                     self.components += 1;
                 }
-                *self.by_level.entry(a.verdict.level).or_default() += 1;
-                self.max_level = self.max_level.max(a.verdict.level);
-                if a.rules_error.is_some() {
+                *self.by_level.entry(judgement.verdict.level).or_default() += 1;
+                self.max_level = self.max_level.max(judgement.verdict.level);
+                if judgement.rules_error.is_some() {
                     self.rules_errors += 1;
                 }
-                for role in &a.roles {
+                for role in &facts.roles {
                     *self.by_role.entry(*role).or_default() += 1;
                 }
             }
         }
     }
-
-    /// The summary as its JSON document (see README "JSON output").
-    pub fn to_json(&self) -> SummaryJson {
-        let secs = self.elapsed.as_secs_f64();
-        let rate = |n: f64| {
-            if secs > 0.0 {
-                (n / secs * 10.0).round() / 10.0
-            } else {
-                0.0
-            }
-        };
-        SummaryJson {
-            files_seen: self.files_seen,
-            pe_files: self.pe_files,
-            mz_not_pe: self.mz_not_pe,
-            not_pe: self.not_pe,
-            partial_pe: self.partial,
-            components: self.components,
-            components_by_role: self.by_role.iter().map(|(r, n)| (r.as_str(), *n)).collect(),
-            near_misses: self.near_misses,
-            levels: self
-                .by_level
-                .iter()
-                .filter(|(l, _)| **l != Level::None)
-                .map(|(l, n)| (l.as_str(), *n))
-                .collect(),
-            max_level: self.max_level.as_str(),
-            rules_errors: self.rules_errors,
-            skipped: self.skipped.iter().map(|(r, n)| (r.as_str(), *n)).collect(),
-            errors: self.errors,
-            bytes_read: self.bytes_read,
-            elapsed_secs: (secs * 1000.0).round() / 1000.0,
-            files_per_sec: rate(self.files_seen as f64),
-            mib_per_sec: rate(self.bytes_read as f64 / 1_048_576.0),
-        }
-    }
-}
-
-/// JSON form of `Summary`.
-#[derive(Debug, Serialize)]
-pub struct SummaryJson {
-    /// Regular files opened.
-    pub files_seen: u64,
-    /// PE files.
-    pub pe_files: u64,
-    /// `MZ` files that are not PE.
-    pub mz_not_pe: u64,
-    /// Files without the `MZ` magic.
-    pub not_pe: u64,
-    /// PE files parsed only in part.
-    pub partial_pe: u64,
-    /// IIS components.
-    pub components: u64,
-    /// Components by role.
-    pub components_by_role: BTreeMap<&'static str, u64>,
-    /// Files with incomplete or decorated IIS export sets.
-    pub near_misses: u64,
-    /// Analysed files by level (`none` left out).
-    pub levels: BTreeMap<&'static str, u64>,
-    /// Highest level reached.
-    pub max_level: &'static str,
-    /// Files whose rule scan failed.
-    pub rules_errors: u64,
-    /// Skipped by reason.
-    pub skipped: BTreeMap<&'static str, u64>,
-    /// Per-path errors.
-    pub errors: u64,
-    /// Bytes of PE files read.
-    pub bytes_read: u64,
-    /// Wall time in seconds.
-    pub elapsed_secs: f64,
-    /// Files per second.
-    pub files_per_sec: f64,
-    /// MiB of PE files per second.
-    pub mib_per_sec: f64,
 }

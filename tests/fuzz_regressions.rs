@@ -6,9 +6,9 @@
 //! the cargo-fuzz target that produced it (`fuzz/fuzz_targets/`):
 //!
 //! - `analyze-*`: the whole file is passed to [`iisweep::analyze_bytes`].
-//! - `dotnet-*`: a 16-byte prefix then the file, decoded exactly as
-//!   `fuzz/fuzz_targets/dotnet.rs` does, and passed to
-//!   [`iisweep::dotnet::parse`].
+//! - `dotnet-*`: a 16-byte prefix then the file, decoded by
+//!   [`iisweep::fuzzing::DotnetInput`] exactly as
+//!   `fuzz/fuzz_targets/dotnet.rs` does, and passed to the .NET reader.
 //!
 //! Every fixture runs through both APIs whatever its prefix (the whole
 //! fixture for `analyze_bytes`, the prefix decoding for `dotnet::parse`),
@@ -21,8 +21,10 @@
 
 use std::path::{Path, PathBuf};
 
-use iisweep::dotnet::{parse_with_tables, DotnetInfo, SectionMap};
-use iisweep::{analyze_bytes, Analysis, AnalyzeOptions};
+use iisweep::dotnet::DotnetInfo;
+use iisweep::fuzzing::DotnetInput;
+use iisweep::util::problems::MAX_PROBLEMS;
+use iisweep::{analyze_bytes, AnalyzeOptions, Facts};
 
 fn fixtures() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz");
@@ -36,37 +38,13 @@ fn fixtures() -> Vec<PathBuf> {
     files
 }
 
-/// Same input decoding as `fuzz/fuzz_targets/dotnet.rs`: prefix bytes 0..4
-/// CLR RVA (`0x2000 + v % len`), 4..8 CLR size, 8..12 section A VA,
-/// 12..16 section A raw pointer (`% len`); section A covers `file[ptr..]`,
-/// section B maps the whole file at RVA 0x2000. `None` below 16 bytes.
+/// The `dotnet` fuzz target's own decoding (`iisweep::fuzzing`);
+/// `None` below 16 bytes.
 fn run_dotnet(data: &[u8]) -> Option<DotnetInfo> {
-    if data.len() < 16 {
-        return None;
-    }
-    let (prefix, file) = data.split_at(16);
-    let word = |i: usize| u32::from_le_bytes(prefix[i..i + 4].try_into().unwrap());
-    let len = file.len() as u32;
-    let clr_rva = 0x2000u32.wrapping_add(word(0) % len.max(1));
-    let a_ptr = word(12) % len.max(1);
-    let sections = [
-        SectionMap {
-            virtual_address: word(8),
-            virtual_size: len - a_ptr,
-            pointer_to_raw_data: a_ptr,
-            size_of_raw_data: len - a_ptr,
-        },
-        SectionMap {
-            virtual_address: 0x2000,
-            virtual_size: len,
-            pointer_to_raw_data: 0,
-            size_of_raw_data: len,
-        },
-    ];
-    Some(parse_with_tables(file, clr_rva, word(4), &sections))
+    DotnetInput::decode(data).map(|input| input.parse())
 }
 
-fn run_analyze(data: &[u8]) -> Analysis {
+fn run_analyze(data: &[u8]) -> Facts {
     let opts = AnalyzeOptions {
         entropy_all: true,
         dotnet_tables: true,
@@ -103,11 +81,7 @@ fn every_fixture_returns_from_dotnet_parse() {
         let info = run_dotnet(&data);
         // Bounded output is part of "returns": errors are capped.
         if let Some(info) = info {
-            assert!(
-                info.errors.len() <= iisweep::dotnet::MAX_ERRORS + 1,
-                "{}",
-                name(&p)
-            );
+            assert!(info.errors.len() <= MAX_PROBLEMS + 1, "{}", name(&p));
             deep += usize::from(!info.type_defs.is_empty());
         }
     }
@@ -127,11 +101,7 @@ fn every_fixture_returns_from_analyze_bytes() {
         let a = run_analyze(&data);
         assert_eq!(a.sha256.len(), 64, "{}", name(&p));
         if let Some(d) = &a.dotnet {
-            assert!(
-                d.errors.len() <= iisweep::dotnet::MAX_ERRORS + 1,
-                "{}",
-                name(&p)
-            );
+            assert!(d.errors.len() <= MAX_PROBLEMS + 1, "{}", name(&p));
             with_types += usize::from(!d.type_defs.is_empty());
         }
         with_exports += usize::from(

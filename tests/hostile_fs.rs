@@ -132,7 +132,7 @@ fn hostile_tree_default_settings() {
         .find(|r| r["iisweep"]["path_hex"].is_string())
         .expect("a record with path_hex");
     let hex = bad["iisweep"]["path_hex"].as_str().unwrap();
-    assert!(hex.ends_with(&iisweep::pe::hex(b"bad\xff\xfeutf8.dll")));
+    assert!(hex.ends_with(&iisweep::util::hex(b"bad\xff\xfeutf8.dll")));
     // Control characters are JSON-escaped, never raw.
     assert!(!out.contains(&0x1b) && !out.contains(&0x07));
     let names: Vec<&str> = recs

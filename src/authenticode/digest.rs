@@ -13,8 +13,8 @@ use rsa::pkcs1::DecodeRsaPublicKey;
 use spki::SubjectPublicKeyInfoOwned;
 use x509_cert::Certificate;
 
-use super::Layout;
-use crate::pe::read::{read_u16, read_u32};
+use crate::pe::Layout;
+use crate::util::hex;
 
 /// `ObjectIdentifier` from its dotted form, at compile time.
 const fn oid(s: &str) -> ObjectIdentifier {
@@ -107,67 +107,75 @@ pub(super) fn digest(alg: &str, data: &[u8]) -> Option<Vec<u8>> {
 
 /// Hex digest of `data`.
 pub(super) fn hex_digest(alg: &str, data: &[u8]) -> Option<String> {
-    digest(alg, data).map(|d| crate::pe::hex(&d))
+    digest(alg, data).map(|d| hex(&d))
+}
+
+/// Why an image digest could not be computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum DigestError {
+    /// Data follows the certificate table, which must end the file.
+    TableNotAtEnd,
+    /// The algorithm is not supported, or the headers or section table
+    /// cannot be laid out as the specification requires.
+    Unreadable,
 }
 
 /// The file ranges the Authenticode image digest covers, in order, as the
 /// Authenticode specification lays them out: the headers without the
 /// checksum and the security directory entry, each section's raw data
 /// sorted by file offset, then the data after the last section up to the
-/// certificate table. `None` when the headers are unreadable or the table
-/// does not end the file.
-pub(super) fn image_ranges(file: &[u8], layout: &Layout) -> Option<Vec<std::ops::Range<usize>>> {
-    let pe = read_u32(file, 0x3C)? as usize;
-    let opt = pe.checked_add(24)?;
-    let (count_off, dirs) = match read_u16(file, opt)? {
-        0x10B => (opt + 92, opt + 96),
-        0x20B => (opt + 108, opt + 112),
-        _ => return None,
-    };
-    if read_u32(file, count_off)? < 5 {
-        return None;
+/// certificate table (`table`), which must end the file.
+pub(super) fn image_ranges(
+    file_len: usize,
+    layout: &Layout,
+    table: &std::ops::Range<usize>,
+) -> Result<Vec<std::ops::Range<usize>>, DigestError> {
+    use DigestError::*;
+    if table.end != file_len {
+        return Err(TableNotAtEnd);
     }
-    let checksum = opt + 64;
-    let secdir = dirs + 4 * 8;
-    let headers = read_u32(file, opt + 60)? as usize;
-    if !(checksum + 4 <= secdir && secdir + 8 <= headers && headers <= file.len()) {
-        return None;
+    let opt = layout.optional.as_ref().ok_or(Unreadable)?;
+    let secdir = layout.security_directory_offset().ok_or(Unreadable)?;
+    let checksum = opt.checksum_offset;
+    let headers = opt.size_of_headers as usize;
+    if !(checksum + 4 <= secdir && secdir + 8 <= headers && headers <= file_len) {
+        return Err(Unreadable);
     }
     let mut r = vec![0..checksum, checksum + 4..secdir, secdir + 8..headers];
     let mut sections: Vec<(usize, usize)> = layout
         .sections
         .iter()
-        .filter(|&&(_, size)| size != 0)
-        .map(|&(p, s)| (p as usize, s as usize))
+        .filter(|s| s.size_of_raw_data != 0)
+        .map(|s| (s.pointer_to_raw_data as usize, s.size_of_raw_data as usize))
         .collect();
     sections.sort_unstable();
     let mut hashed = headers;
     for (p, s) in sections {
-        let end = p.checked_add(s)?;
-        if end > file.len() {
-            return None;
+        let end = p.checked_add(s).ok_or(Unreadable)?;
+        if end > file_len {
+            return Err(Unreadable);
         }
         r.push(p..end);
-        hashed = hashed.checked_add(s)?;
+        hashed = hashed.checked_add(s).ok_or(Unreadable)?;
     }
-    // Trailing data up to the certificate table, which must end the file
-    // (`verify_one` reports a table that does not).
-    if layout.cert_table.end != file.len() {
-        return None;
+    if table.start > hashed {
+        r.push(hashed..table.start);
     }
-    if layout.cert_table.start > hashed {
-        r.push(hashed..layout.cert_table.start);
-    }
-    Some(r)
+    Ok(r)
 }
 
 /// Authenticode image digest of `file` with `alg`.
-pub(super) fn image_digest(alg: &str, file: &[u8], layout: &Layout) -> Option<Vec<u8>> {
-    let mut h = Hasher::new(alg)?;
-    for r in image_ranges(file, layout)? {
-        h.update(file.get(r)?);
+pub(super) fn image_digest(
+    alg: &str,
+    file: &[u8],
+    layout: &Layout,
+    table: &std::ops::Range<usize>,
+) -> Result<Vec<u8>, DigestError> {
+    let mut h = Hasher::new(alg).ok_or(DigestError::Unreadable)?;
+    for r in image_ranges(file.len(), layout, table)? {
+        h.update(file.get(r).ok_or(DigestError::Unreadable)?);
     }
-    Some(h.finish())
+    Ok(h.finish())
 }
 
 /// DER `DigestInfo` prefix of a PKCS #1 v1.5 signature per algorithm.

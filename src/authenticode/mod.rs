@@ -51,8 +51,8 @@ use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
 use const_oid::ObjectIdentifier;
 use der::{Decode, Encode};
 
-use crate::pe::read::{read_u16, read_u32};
-use serde::Serialize;
+use crate::pe::{Image, Layout};
+use crate::util::{hex, u16_at, u32_at, Problems};
 use x509_cert::Certificate;
 
 /// Signatures followed through nested-signature attributes.
@@ -78,7 +78,7 @@ const OID_CN: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
 const OID_O: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.10");
 
 /// Authenticode facts of one PE file.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CodeSignature {
     /// At least one signature could be parsed.
     pub signed: bool,
@@ -91,22 +91,18 @@ pub struct CodeSignature {
     /// results, whatever the digest, are in [`SignatureInfo::chain_trusted`].
     pub chain_trusted: bool,
     /// Name of that root.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub trusted_root: Option<String>,
     /// The primary signer's subject common name and organization.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub signer: Option<Signer>,
     /// Some signature (primary or nested) has a matching digest, a valid
     /// signer signature and a chain to a Microsoft root. A certificate that
     /// only says "Microsoft Corporation" does not count.
     pub microsoft_signed: bool,
     /// Timestamp of the primary signature (RFC 3339), when present.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
     /// Every signature: the primary first, then nested ones.
     pub signatures: Vec<SignatureInfo>,
     /// Problems with the certificate table itself.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<String>,
 }
 
@@ -128,18 +124,16 @@ impl CodeSignature {
 }
 
 /// Signer identity in brief.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Signer {
     /// Subject CN.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub common_name: Option<String>,
     /// Subject O.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<String>,
 }
 
 /// One certificate, as reported.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CertInfo {
     /// Subject distinguished name (RFC 4514).
     pub subject: String,
@@ -158,7 +152,7 @@ pub struct CertInfo {
 }
 
 /// One Authenticode signature.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SignatureInfo {
     /// 0 for the primary signature, 1.. for nested ones.
     pub depth: usize,
@@ -168,7 +162,6 @@ pub struct SignatureInfo {
     pub signed_digest: String,
     /// Image digest computed from the file, hex (absent when the algorithm
     /// is unknown or the headers are unreadable).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub computed_digest: Option<String>,
     /// `signed_digest == computed_digest`.
     pub digest_valid: bool,
@@ -177,37 +170,23 @@ pub struct SignatureInfo {
     /// The signer's signature over the signed attributes verifies.
     pub signer_signature_valid: bool,
     /// The signer certificate.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub signer: Option<CertInfo>,
     /// Subjects from the signer up to the last certificate reached.
     pub chain: Vec<String>,
     /// The chain reached an embedded root, each link verified.
     pub chain_trusted: bool,
     /// That root's name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub trusted_root: Option<String>,
     /// That root is one of Microsoft's code-signing roots.
     pub microsoft_root: bool,
     /// Countersignature time (RFC 3339), when present.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
     /// `rfc3161` or `pkcs9` when a timestamp is present.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp_kind: Option<&'static str>,
     /// Certificates in the bag.
     pub certificates: Vec<CertInfo>,
     /// Problems found in this signature.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<String>,
-}
-
-/// What the digest needs to know about the file layout (from the PE parser).
-#[derive(Debug, Clone)]
-pub struct Layout {
-    /// `(PointerToRawData, SizeOfRawData)` of each section.
-    pub sections: Vec<(u64, u64)>,
-    /// File range of the certificate table (security directory).
-    pub cert_table: Range<usize>,
 }
 
 /// A trust anchor added by the user (`--trust-root`), e.g. an
@@ -248,68 +227,100 @@ pub fn load_roots(paths: &[std::path::PathBuf]) -> Result<Vec<UserRoot>, String>
 
 /// Reads and verifies the Authenticode signatures of `file` against the
 /// embedded roots.
-pub fn check(file: &[u8], layout: &Layout) -> CodeSignature {
-    check_with(file, layout, &[])
+pub fn check(image: &Image<'_>) -> CodeSignature {
+    check_with(image, &[])
 }
 
-/// [`check`], also trusting `extra` roots.
-pub fn check_with(file: &[u8], layout: &Layout, extra: &[UserRoot]) -> CodeSignature {
+/// [`check`], also trusting `extra` roots. A file without a certificate
+/// table gives an empty (unsigned) result.
+pub fn check_with(image: &Image<'_>, extra: &[UserRoot]) -> CodeSignature {
+    let Some(t) = image.layout.certificate_table() else {
+        return CodeSignature::default();
+    };
+    let table = usize::try_from(t.offset).unwrap_or(usize::MAX)
+        ..usize::try_from(t.offset.saturating_add(t.size)).unwrap_or(usize::MAX);
+    check_table(image.bytes, image.layout, table, extra)
+}
+
+/// Reads and verifies the signatures in the certificate table at `table`
+/// of `file` (whose headers and sections `layout` describes), trusting the
+/// embedded roots and `extra`.
+pub fn check_table(
+    file: &[u8],
+    layout: &Layout,
+    table: Range<usize>,
+    extra: &[UserRoot],
+) -> CodeSignature {
     let mut cs = CodeSignature::default();
-    let table = &layout.cert_table;
+    let mut errs = Problems::new();
+    check_into(&mut cs, &mut errs, file, layout, &table, extra);
+    cs.errors = errs.finish();
+    cs
+}
+
+fn check_into(
+    cs: &mut CodeSignature,
+    errs: &mut Problems,
+    file: &[u8],
+    layout: &Layout,
+    table: &Range<usize>,
+    extra: &[UserRoot],
+) {
     let Some(data) = file.get(table.clone()) else {
-        cs.errors.push(format!(
+        errs.push(format!(
             "certificate table at {:#x} (+{:#x}) runs past end of file ({:#x})",
             table.start,
             table.len(),
             file.len()
         ));
-        return cs;
+        return;
     };
     if data.len() > MAX_CERT_TABLE {
-        cs.errors.push(format!(
+        errs.push(format!(
             "certificate table of {} bytes is above MAX_CERT_TABLE; not parsed",
             data.len()
         ));
-        return cs;
+        return;
     }
     let mut sigs = Vec::new();
     // Windows reads the first WIN_CERTIFICATE only; so do we.
-    let (entry, hidden) = win_certificates(data, table.start, &mut cs.errors);
+    let (entry, hidden) = win_certificates(data, table.start, errs);
     let Some(entry) = entry else {
-        return cs;
+        return;
     };
     let der = der_walk::first_tlv(entry).unwrap_or(entry);
     // Bytes after the PKCS #7 blob (beyond 7 bytes of zero padding), or
     // after the entry: where CVE-2013-3900 payloads hide in signed files.
     let hidden = hidden + hidden_bytes(&entry[der.len()..]);
     if hidden > 0 {
-        cs.errors.push(format!(
+        errs.push(format!(
             "{hidden} bytes of data hidden in the certificate table beside the signature (CVE-2013-3900 padding); the signature is not counted as valid"
         ));
     }
     if !der_walk::bounded(der, 0) {
-        cs.errors.push(format!(
+        errs.push(format!(
             "PKCS #7 signature nests deeper than {} levels or holds a set or sequence of more than {} elements; not decoded",
             der_walk::MAX_DEPTH,
             der_walk::MAX_CHILDREN
         ));
-        return cs;
+        return;
     }
     match ContentInfo::from_der(der) {
-        Ok(ci) => collect(ci, 0, &mut sigs, &mut cs.errors),
-        Err(e) => cs.errors.push(format!(
+        Ok(ci) => collect(ci, 0, &mut sigs, errs),
+        Err(e) => errs.push(format!(
             "WIN_CERTIFICATE: PKCS #7 ContentInfo does not decode: {e}"
         )),
     }
     if sigs.is_empty() {
-        return cs;
+        return;
     }
-    let mut image_digests: Vec<(String, Option<Vec<u8>>)> = Vec::new();
+    let mut image_digests: Vec<(String, Result<Vec<u8>, digest::DigestError>)> = Vec::new();
     let mut infos = Vec::new();
     for (depth, sd) in &sigs {
         infos.push(verify_one(
             file,
             layout,
+            table,
             *depth,
             sd,
             &mut image_digests,
@@ -342,7 +353,6 @@ pub fn check_with(file: &[u8], layout: &Layout, extra: &[UserRoot]) -> CodeSigna
             && s.microsoft_root
     });
     cs.signatures = infos;
-    cs
 }
 
 /// The payload of the first WIN_CERTIFICATE (type PKCS_SIGNED_DATA,
@@ -352,10 +362,10 @@ pub fn check_with(file: &[u8], layout: &Layout, extra: &[UserRoot]) -> CodeSigna
 fn win_certificates<'a>(
     data: &'a [u8],
     base: usize,
-    errs: &mut Vec<String>,
+    errs: &mut Problems,
 ) -> (Option<&'a [u8]>, usize) {
     let (Some(len), Some(revision), Some(kind)) =
-        (read_u32(data, 0), read_u16(data, 4), read_u16(data, 6))
+        (u32_at(data, 0), u16_at(data, 4), u16_at(data, 6))
     else {
         errs.push(format!(
             "certificate table at {base:#x}: {} bytes, too short for a WIN_CERTIFICATE header",
@@ -390,17 +400,11 @@ fn hidden_bytes(rest: &[u8]) -> usize {
 }
 
 /// Decodes the SignedData in `ci` and, recursively, nested signatures.
-fn collect(
-    ci: ContentInfo,
-    depth: usize,
-    out: &mut Vec<(usize, SignedData)>,
-    errs: &mut Vec<String>,
-) {
+fn collect(ci: ContentInfo, depth: usize, out: &mut Vec<(usize, SignedData)>, errs: &mut Problems) {
     if out.len() >= MAX_NESTED {
-        let msg = format!("more than MAX_NESTED ({MAX_NESTED}) signatures; rest ignored");
-        if !errs.contains(&msg) {
-            errs.push(msg);
-        }
+        errs.push(format!(
+            "more than MAX_NESTED ({MAX_NESTED}) signatures; rest ignored"
+        ));
         return;
     }
     let sd = match ci.content.decode_as::<SignedData>() {
@@ -525,7 +529,7 @@ fn cert_info(c: &Certificate) -> CertInfo {
     CertInfo {
         subject: dn(&c.tbs_certificate.subject),
         issuer: dn(&c.tbs_certificate.issuer),
-        serial_number: crate::pe::hex(c.tbs_certificate.serial_number.as_bytes()),
+        serial_number: hex(c.tbs_certificate.serial_number.as_bytes()),
         not_before: c
             .tbs_certificate
             .validity
@@ -548,61 +552,86 @@ fn cert_info(c: &Certificate) -> CertInfo {
 fn verify_one(
     file: &[u8],
     layout: &Layout,
+    table: &Range<usize>,
     depth: usize,
     sd: &SignedData,
-    image_digests: &mut Vec<(String, Option<Vec<u8>>)>,
+    image_digests: &mut Vec<(String, Result<Vec<u8>, digest::DigestError>)>,
     extra: &[UserRoot],
 ) -> SignatureInfo {
     let mut s = SignatureInfo {
         depth,
         ..SignatureInfo::default()
     };
+    let mut errs = Problems::new();
+    verify_into(
+        &mut s,
+        &mut errs,
+        file,
+        layout,
+        table,
+        sd,
+        image_digests,
+        extra,
+    );
+    s.errors = errs.finish();
+    s
+}
+
+/// [`verify_one`]'s checks, in order; problems go to `errs`.
+#[allow(clippy::too_many_arguments)]
+fn verify_into(
+    s: &mut SignatureInfo,
+    errs: &mut Problems,
+    file: &[u8],
+    layout: &Layout,
+    table: &Range<usize>,
+    sd: &SignedData,
+    image_digests: &mut Vec<(String, Result<Vec<u8>, digest::DigestError>)>,
+    extra: &[UserRoot],
+) {
     let certs = bag(sd);
     s.certificates = certs.iter().map(|c| cert_info(c)).collect();
     // The signed content: SpcIndirectDataContent with the image digest.
     // `messageDigest` covers its value octets, without the SEQUENCE header.
     let Some(econtent) = sd.encap_content_info.econtent.as_ref() else {
-        s.errors
-            .push("SignedData has no encapsulated content".into());
-        return s;
+        errs.push("SignedData has no encapsulated content");
+        return;
     };
     let body = econtent.value();
     let content = econtent.to_der().unwrap_or_default();
     match der_walk::indirect_digest(&content) {
         Some((alg, digest)) => {
             s.digest_algorithm = digest::alg_name(&alg).to_string();
-            s.signed_digest = crate::pe::hex(digest);
+            s.signed_digest = hex(digest);
             let cached = image_digests.iter().find(|(a, _)| *a == s.digest_algorithm);
             let computed = match cached {
                 Some((_, d)) => d.clone(),
                 None => {
-                    let d = digest::image_digest(&s.digest_algorithm, file, layout);
+                    let d = digest::image_digest(&s.digest_algorithm, file, layout, table);
                     image_digests.push((s.digest_algorithm.clone(), d.clone()));
                     d
                 }
             };
             match computed {
-                Some(c) => {
+                Ok(c) => {
                     s.digest_valid = c == digest;
-                    s.computed_digest = Some(crate::pe::hex(&c));
+                    s.computed_digest = Some(hex(&c));
                 }
-                None if layout.cert_table.end != file.len() => s.errors.push(format!(
+                Err(digest::DigestError::TableNotAtEnd) => errs.push(format!(
                     "{} bytes follow the certificate table (it must end the file); image digest not computed",
-                    file.len().saturating_sub(layout.cert_table.end)
+                    file.len().saturating_sub(table.end)
                 )),
-                None => s.errors.push(format!(
+                Err(digest::DigestError::Unreadable) => errs.push(format!(
                     "image digest with {} not computed (unknown algorithm or unreadable headers)",
                     s.digest_algorithm
                 )),
             }
         }
-        None => s
-            .errors
-            .push("SpcIndirectDataContent does not decode".into()),
+        None => errs.push("SpcIndirectDataContent does not decode"),
     }
     let Some(si) = sd.signer_infos.0.get(0) else {
-        s.errors.push("SignedData has no SignerInfo".into());
-        return s;
+        errs.push("SignedData has no SignerInfo");
+        return;
     };
     let si_alg = digest::alg_name(&si.digest_alg.oid);
     // messageDigest: hash of the SpcIndirectDataContent value (without its
@@ -614,16 +643,14 @@ fn verify_one(
         .map(|v| v.value().to_vec());
     match (md_attr, digest::digest(si_alg, body)) {
         (Some(md), Some(h)) => s.message_digest_valid = md == h,
-        (None, _) => s
-            .errors
-            .push("SignerInfo has no messageDigest attribute".into()),
-        (_, None) => s.errors.push(format!(
+        (None, _) => errs.push("SignerInfo has no messageDigest attribute"),
+        (_, None) => errs.push(format!(
             "SignerInfo digest algorithm {si_alg} is not supported"
         )),
     }
     let signer = signer_cert(si, &certs);
     match signer {
-        None => s.errors.push("signer certificate is not in the bag".into()),
+        None => errs.push("signer certificate is not in the bag"),
         Some(c) => {
             s.signer = certs
                 .iter()
@@ -638,13 +665,11 @@ fn verify_one(
                         si.signature.as_bytes(),
                     ) {
                         Ok(ok) => s.signer_signature_valid = ok,
-                        Err(e) => s.errors.push(format!("signer signature: {e}")),
+                        Err(e) => errs.push(format!("signer signature: {e}")),
                     }
                 }
-                Some(Err(e)) => s
-                    .errors
-                    .push(format!("signed attributes do not re-encode: {e}")),
-                None => s.errors.push("SignerInfo has no signed attributes".into()),
+                Some(Err(e)) => errs.push(format!("signed attributes do not re-encode: {e}")),
+                None => errs.push("SignerInfo has no signed attributes"),
             }
         }
     }
@@ -652,11 +677,10 @@ fn verify_one(
     if let Some((t, kind)) = timestamp(si) {
         s.timestamp = Some(t.to_string());
         s.timestamp_kind = Some(kind);
-        chain(signer, &certs, Some(t), extra, &mut s);
+        chain(signer, &certs, Some(t), extra, s, errs);
     } else {
-        chain(signer, &certs, None, extra, &mut s);
+        chain(signer, &certs, None, extra, s, errs);
     }
-    s
 }
 
 /// Countersignature time of `si`: RFC 3161 token or PKCS #9 countersignature.
@@ -759,6 +783,7 @@ fn chain(
     at: Option<der::DateTime>,
     extra: &[UserRoot],
     s: &mut SignatureInfo,
+    errs: &mut Problems,
 ) {
     let Some(mut cur) = signer else { return };
     let valid_at = |c: &Certificate, t: der::DateTime| {
@@ -767,7 +792,7 @@ fn chain(
     };
     s.chain.push(dn(&cur.tbs_certificate.subject));
     if !may_sign_code(cur) {
-        s.errors.push(format!(
+        errs.push(format!(
             "signer {} is not allowed to sign code (extKeyUsage lacks codeSigning)",
             dn(&cur.tbs_certificate.subject)
         ));
@@ -775,12 +800,12 @@ fn chain(
     }
     for _ in 0..MAX_CHAIN {
         if let Some(why) = unusable(cur) {
-            s.errors.push(why);
+            errs.push(why);
             return;
         }
         if let Some(t) = at {
             if !valid_at(cur, t) {
-                s.errors.push(format!(
+                errs.push(format!(
                     "certificate {} is not valid at the timestamp {t}",
                     dn(&cur.tbs_certificate.subject)
                 ));
@@ -815,7 +840,7 @@ fn chain(
             }
         }
         if cur.tbs_certificate.subject == cur.tbs_certificate.issuer {
-            s.errors.push(format!(
+            errs.push(format!(
                 "chain ends at self-signed {} which is not an embedded root",
                 dn(&cur.tbs_certificate.subject)
             ));
@@ -833,7 +858,7 @@ fn chain(
                 s.chain.push(dn(&cur.tbs_certificate.subject));
             }
             None => {
-                s.errors.push(format!(
+                errs.push(format!(
                     "no verifiable issuer for {} (issuer {}) in the bag or the embedded roots",
                     dn(&cur.tbs_certificate.subject),
                     dn(&cur.tbs_certificate.issuer)
@@ -842,8 +867,7 @@ fn chain(
             }
         }
     }
-    s.errors
-        .push(format!("chain longer than MAX_CHAIN ({MAX_CHAIN})"));
+    errs.push(format!("chain longer than MAX_CHAIN ({MAX_CHAIN})"));
 }
 
 #[cfg(test)]

@@ -9,9 +9,16 @@
 
 use std::collections::HashSet;
 
+use super::facts::{Component, DotnetInfo, InterestingString};
 use super::heaps::{walk_user_strings, Heap};
+use super::limits::{
+    MAX_BASE_CHAIN, MAX_EVIDENCE_PER_CAPABILITY, MAX_INTERESTING_STRINGS,
+    MAX_INTERESTING_STRING_CHARS, MAX_INTERFACE_CLOSURE, MAX_USER_STRINGS,
+};
+use super::model::Model;
 use super::tables::{TYPE_DEF, TYPE_REF};
-use super::*;
+use crate::model::Role;
+use crate::util::Problems;
 
 /// IIS extension interfaces and the component kind each one means.
 const IIS_INTERFACES: &[(&str, &str)] = &[
@@ -21,11 +28,11 @@ const IIS_INTERFACES: &[(&str, &str)] = &[
     ("System.Web.IHttpHandlerFactory", "handler_factory"),
 ];
 
-fn role_of(kind: &str) -> &'static str {
+fn role_of(kind: &str) -> Role {
     if kind == "module" {
-        "managed_module"
+        Role::ManagedModule
     } else {
-        "managed_handler"
+        Role::ManagedHandler
     }
 }
 
@@ -170,16 +177,16 @@ impl Model<'_, '_> {
             if kinds.is_empty() {
                 continue;
             }
-            let mut roles: Vec<String> = Vec::new();
+            let mut roles: Vec<Role> = Vec::new();
             for k in &kinds {
-                let r = role_of(k).to_string();
+                let r = role_of(k);
                 if !roles.contains(&r) {
                     roles.push(r);
                 }
             }
             info.components.push(Component {
                 type_name: self.typedefs.full(i),
-                kinds: kinds.iter().map(|k| k.to_string()).collect(),
+                kinds,
                 roles,
                 base_chain: chain[..base_len]
                     .iter()
@@ -267,11 +274,8 @@ fn capability(class: &str, member: &str) -> Option<&'static str> {
     })
 }
 
-fn add_evidence(info: &mut DotnetInfo, cap: &str, ev: String) {
-    let list = match info.capabilities.get_mut(cap) {
-        Some(list) => list,
-        None => info.capabilities.entry(cap.to_string()).or_default(),
-    };
+fn add_evidence(info: &mut DotnetInfo, cap: &'static str, ev: String) {
+    let list = info.capabilities.entry(cap).or_default();
     if list.len() < MAX_EVIDENCE_PER_CAPABILITY && !list.contains(&ev) {
         list.push(ev);
     }
@@ -315,7 +319,7 @@ fn is_b64(c: u8) -> bool {
 
 /// Reasons a user string looks like evidence (empty when it does not).
 #[cfg(test)]
-pub(crate) fn string_reasons(s: &str) -> Vec<String> {
+pub(crate) fn string_reasons(s: &str) -> Vec<&'static str> {
     let folded: Vec<u8> = s.chars().map(fold).collect();
     folded_reasons(&folded)
 }
@@ -333,7 +337,7 @@ fn fold(c: char) -> u8 {
 
 /// [`string_reasons`] over a folded string (see [`fold`]). Allocates only
 /// when there is a reason.
-fn folded_reasons(b: &[u8]) -> Vec<String> {
+fn folded_reasons(b: &[u8]) -> Vec<&'static str> {
     let at = |i: usize, needle: &[u8]| {
         b.get(i..i + needle.len())
             .is_some_and(|w| w.eq_ignore_ascii_case(needle))
@@ -372,7 +376,7 @@ fn folded_reasons(b: &[u8]) -> Vec<String> {
         && b[2..]
             .iter()
             .all(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_');
-    let mut r: Vec<String> = Vec::new();
+    let mut r: Vec<&'static str> = Vec::new();
     for (hit, name) in [
         (shell, "command_shell"),
         (path, "windows_path"),
@@ -382,7 +386,7 @@ fn folded_reasons(b: &[u8]) -> Vec<String> {
         (best >= 40, "base64_blob"),
     ] {
         if hit {
-            r.push(name.to_string());
+            r.push(name);
         }
     }
     r
@@ -434,7 +438,7 @@ fn may_have_reasons(units: &[u8]) -> bool {
 /// Counts `#US` strings and keeps the interesting ones. Checks run on the
 /// UTF-16 code units folded to bytes in one reused buffer; only kept
 /// strings are decoded.
-pub(crate) fn user_strings(info: &mut DotnetInfo, errs: &mut Errors, us: &Heap<'_>) {
+pub(crate) fn user_strings(info: &mut DotnetInfo, errs: &mut Problems, us: &Heap<'_>) {
     let mut kept = Vec::new();
     let mut folded: Vec<u8> = Vec::new();
     let (count, err) = walk_user_strings(us, MAX_USER_STRINGS, 4096, |units| {
@@ -480,12 +484,12 @@ mod tests {
     #[test]
     fn reasons() {
         assert_eq!(string_reasons("X-Chrome-Variations"), vec!["http_header"]);
-        assert!(string_reasons("C:\\Windows\\Temp\\creds.db").contains(&"windows_path".to_string()));
-        assert!(string_reasons("/c cmd.exe").contains(&"command_shell".to_string()));
-        assert!(string_reasons(&"QUJD".repeat(11)).contains(&"base64_blob".to_string()));
+        assert!(string_reasons("C:\\Windows\\Temp\\creds.db").contains(&"windows_path"));
+        assert!(string_reasons("/c cmd.exe").contains(&"command_shell"));
+        assert!(string_reasons(&"QUJD".repeat(11)).contains(&"base64_blob"));
         assert!(string_reasons("hello world").is_empty());
         assert!(string_reasons("</[\\w:\\.]+\\s*?>").is_empty());
-        assert!(string_reasons("path=d:\\inetpub").contains(&"windows_path".to_string()));
+        assert!(string_reasons("path=d:\\inetpub").contains(&"windows_path"));
         assert!(is_system_dll("KERNEL32.dll"));
         assert!(!is_system_dll("mylib"));
         assert_eq!(

@@ -7,8 +7,28 @@
 
 use std::borrow::Cow;
 
-use super::bytes::compressed_u32;
-use super::MAX_STRING_LEN;
+use super::limits::MAX_STRING_LEN;
+use crate::util::u8_at;
+
+/// Decodes an ECMA-335 II.23.2 compressed unsigned integer at `off`.
+/// Returns the value and the number of bytes it occupied.
+pub(crate) fn compressed_u32(d: &[u8], off: usize) -> Option<(u32, usize)> {
+    let b0 = u8_at(d, off)? as u32;
+    if b0 & 0x80 == 0 {
+        Some((b0, 1))
+    } else if b0 & 0xC0 == 0x80 {
+        let b1 = u8_at(d, off.checked_add(1)?)? as u32;
+        Some((((b0 & 0x3F) << 8) | b1, 2))
+    } else if b0 & 0xE0 == 0xC0 {
+        let b = d.get(off.checked_add(1)?..off.checked_add(4)?)?;
+        Some((
+            ((b0 & 0x1F) << 24) | ((b[0] as u32) << 16) | ((b[1] as u32) << 8) | b[2] as u32,
+            4,
+        ))
+    } else {
+        None
+    }
+}
 
 /// One heap stream.
 #[derive(Clone, Copy, Default)]
@@ -179,4 +199,21 @@ pub(crate) fn walk_user_strings(
         f(&body[..units.min(max_chars.saturating_mul(2))]);
     }
     (count, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compressed_forms() {
+        assert_eq!(compressed_u32(&[0x03], 0), Some((3, 1)));
+        assert_eq!(compressed_u32(&[0x80, 0x80], 0), Some((0x80, 2)));
+        assert_eq!(
+            compressed_u32(&[0xC0, 0x00, 0x40, 0x00], 0),
+            Some((0x4000, 4))
+        );
+        assert_eq!(compressed_u32(&[0xC0, 0x00], 0), None);
+        assert_eq!(compressed_u32(&[0xFF], 0), None);
+    }
 }

@@ -3,9 +3,11 @@
 //!
 //! Error policy: never fails; an unreadable or unsupported element renders as
 //! `?` and the rest of the signature is abandoned. Nesting is capped at
-//! [`MAX_SIG_DEPTH`] and output at [`super::MAX_STRING_LEN`] bytes.
+//! [`MAX_SIG_DEPTH`] and output at [`MAX_STRING_LEN`] bytes.
 
-use super::bytes::{compressed_u32, u8_at};
+use super::heaps::compressed_u32;
+use super::limits::MAX_STRING_LEN;
+use crate::util::{truncate_utf8, u8_at};
 
 /// Maximum nesting of element types in one signature.
 pub(crate) const MAX_SIG_DEPTH: u32 = 16;
@@ -18,13 +20,7 @@ const MAX_GENERIC_ARGS: u32 = 64;
 pub(crate) fn render_typespec(blob: &[u8], name_of: &dyn Fn(u32, u32) -> String) -> String {
     let mut pos = 0usize;
     let mut out = render(blob, &mut pos, 0, name_of).unwrap_or_else(|| "?".to_string());
-    if out.len() > super::MAX_STRING_LEN {
-        let mut cut = super::MAX_STRING_LEN;
-        while !out.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        out.truncate(cut);
-    }
+    truncate_utf8(&mut out, MAX_STRING_LEN);
     out
 }
 

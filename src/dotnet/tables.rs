@@ -1,5 +1,6 @@
 //! The `#~` (and uncompressed `#-`) metadata table stream: ECMA-335 II.24.2.6
-//! header, row counts, and the exact row layout of all 45 tables (II.22).
+//! header, row counts, and the exact row layout of all 45 tables (II.22),
+//! with every column named as the specification names it.
 //!
 //! Error policy: the header is read field by field; a row count above
 //! [`MAX_ROWS_PER_TABLE`] makes that table unreadable (its declared count is
@@ -8,86 +9,139 @@
 //! reported as a message naming the stream's file offset. Cell reads return
 //! `None` for rows outside the readable range, never panic.
 
-use super::bytes::{u16_at, u32_at, u64_at, u8_at};
-use super::{Errors, MAX_ROWS_PER_TABLE};
+use super::limits::MAX_ROWS_PER_TABLE;
+use crate::util::{u16_at, u32_at, u64_at, u8_at, Problems};
 
 /// Number of table ids defined by ECMA-335 (0x00 ..= 0x2C).
 pub(crate) const TABLE_COUNT: usize = 45;
 
-pub(crate) const MODULE: usize = 0x00;
-pub(crate) const TYPE_REF: usize = 0x01;
-pub(crate) const TYPE_DEF: usize = 0x02;
-pub(crate) const FIELD: usize = 0x04;
-pub(crate) const METHOD_PTR: usize = 0x05;
-pub(crate) const METHOD_DEF: usize = 0x06;
-pub(crate) const PARAM: usize = 0x08;
-pub(crate) const INTERFACE_IMPL: usize = 0x09;
-pub(crate) const MEMBER_REF: usize = 0x0A;
-pub(crate) const DECL_SECURITY: usize = 0x0E;
-pub(crate) const STAND_ALONE_SIG: usize = 0x11;
-pub(crate) const EVENT: usize = 0x14;
-pub(crate) const PROPERTY: usize = 0x17;
-pub(crate) const MODULE_REF: usize = 0x1A;
-pub(crate) const TYPE_SPEC: usize = 0x1B;
-pub(crate) const IMPL_MAP: usize = 0x1C;
-pub(crate) const ASSEMBLY: usize = 0x20;
-pub(crate) const ASSEMBLY_REF: usize = 0x23;
-pub(crate) const FILE: usize = 0x26;
-pub(crate) const EXPORTED_TYPE: usize = 0x27;
-pub(crate) const MANIFEST_RESOURCE: usize = 0x28;
-pub(crate) const NESTED_CLASS: usize = 0x29;
-pub(crate) const GENERIC_PARAM: usize = 0x2A;
-pub(crate) const METHOD_SPEC: usize = 0x2B;
-pub(crate) const GENERIC_PARAM_CONSTRAINT: usize = 0x2C;
+/// One column of one table: the table id and the column's position.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Column {
+    /// Table id.
+    pub(crate) table: usize,
+    /// Position in the row.
+    pub(crate) index: usize,
+}
 
-/// Spec names of the tables, indexed by table id.
-pub(crate) const TABLE_NAMES: [&str; TABLE_COUNT] = [
-    "Module",
-    "TypeRef",
-    "TypeDef",
-    "FieldPtr",
-    "Field",
-    "MethodPtr",
-    "MethodDef",
-    "ParamPtr",
-    "Param",
-    "InterfaceImpl",
-    "MemberRef",
-    "Constant",
-    "CustomAttribute",
-    "FieldMarshal",
-    "DeclSecurity",
-    "ClassLayout",
-    "FieldLayout",
-    "StandAloneSig",
-    "EventMap",
-    "EventPtr",
-    "Event",
-    "PropertyMap",
-    "PropertyPtr",
-    "Property",
-    "MethodSemantics",
-    "MethodImpl",
-    "ModuleRef",
-    "TypeSpec",
-    "ImplMap",
-    "FieldRVA",
-    "ENCLog",
-    "ENCMap",
-    "Assembly",
-    "AssemblyProcessor",
-    "AssemblyOS",
-    "AssemblyRef",
-    "AssemblyRefProcessor",
-    "AssemblyRefOS",
-    "File",
-    "ExportedType",
-    "ManifestResource",
-    "NestedClass",
-    "GenericParam",
-    "MethodSpec",
-    "GenericParamConstraint",
-];
+/// Declares every table once: its id constant, its spec name, an enum of
+/// its columns (`col::TypeDef::Extends`) and its column schema.
+macro_rules! tables {
+    ($( $id:literal $konst:ident $name:ident $spec:literal { $($col:ident: $kind:expr),+ $(,)? } )+) => {
+        $(
+            #[doc = concat!("Table id of `", $spec, "`.")]
+            #[allow(dead_code)]
+            pub(crate) const $konst: usize = $id;
+        )+
+        /// Columns by their ECMA-335 II.22 names, one enum per table.
+        #[allow(dead_code)]
+        pub(crate) mod col {
+            $(
+                #[doc = concat!("Columns of the `", $spec, "` table.")]
+                #[derive(Clone, Copy, Debug)]
+                pub(crate) enum $name { $($col),+ }
+                impl From<$name> for super::Column {
+                    fn from(c: $name) -> super::Column {
+                        super::Column { table: super::$konst, index: c as usize }
+                    }
+                }
+            )+
+        }
+        /// Spec names of the tables, indexed by table id.
+        pub(crate) const TABLE_NAMES: [&str; TABLE_COUNT] = [$($spec),+];
+        /// The table id constants, in declaration order (checked against
+        /// their positions by a test).
+        #[cfg(test)]
+        const DECLARED_IDS: [usize; TABLE_COUNT] = [$($konst),+];
+        /// Column schema of each table, ECMA-335 II.22.2 .. II.22.39.
+        pub(crate) fn schema(t: usize) -> &'static [Col] {
+            #[allow(unused_imports)]
+            use Coded::*;
+            #[allow(unused_imports)]
+            use Col::*;
+            match t {
+                $($konst => &[$($kind),+],)+
+                _ => &[],
+            }
+        }
+    };
+}
+
+tables! {
+    0x00 MODULE Module "Module" { Generation: U16, Name: Str, Mvid: Guid, EncId: Guid, EncBaseId: Guid }
+    0x01 TYPE_REF TypeRef "TypeRef" { ResolutionScope: C(ResolutionScope), TypeName: Str, TypeNamespace: Str }
+    0x02 TYPE_DEF TypeDef "TypeDef" {
+        Flags: U32, TypeName: Str, TypeNamespace: Str, Extends: C(TypeDefOrRef),
+        FieldList: T(FIELD), MethodList: T(METHOD_DEF),
+    }
+    0x03 FIELD_PTR FieldPtr "FieldPtr" { Field: T(FIELD) }
+    0x04 FIELD Field "Field" { Flags: U16, Name: Str, Signature: Blob }
+    0x05 METHOD_PTR MethodPtr "MethodPtr" { Method: T(METHOD_DEF) }
+    0x06 METHOD_DEF MethodDef "MethodDef" {
+        Rva: U32, ImplFlags: U16, Flags: U16, Name: Str, Signature: Blob, ParamList: T(PARAM),
+    }
+    0x07 PARAM_PTR ParamPtr "ParamPtr" { Param: T(PARAM) }
+    0x08 PARAM Param "Param" { Flags: U16, Sequence: U16, Name: Str }
+    0x09 INTERFACE_IMPL InterfaceImpl "InterfaceImpl" { Class: T(TYPE_DEF), Interface: C(TypeDefOrRef) }
+    0x0A MEMBER_REF MemberRef "MemberRef" { Class: C(MemberRefParent), Name: Str, Signature: Blob }
+    // Type is one byte followed by one byte of padding.
+    0x0B CONSTANT Constant "Constant" { Type: U16, Parent: C(HasConstant), Value: Blob }
+    0x0C CUSTOM_ATTRIBUTE CustomAttribute "CustomAttribute" {
+        Parent: C(HasCustomAttribute), Type: C(CustomAttributeType), Value: Blob,
+    }
+    0x0D FIELD_MARSHAL FieldMarshal "FieldMarshal" { Parent: C(HasFieldMarshal), NativeType: Blob }
+    0x0E DECL_SECURITY DeclSecurity "DeclSecurity" { Action: U16, Parent: C(HasDeclSecurity), PermissionSet: Blob }
+    0x0F CLASS_LAYOUT ClassLayout "ClassLayout" { PackingSize: U16, ClassSize: U32, Parent: T(TYPE_DEF) }
+    0x10 FIELD_LAYOUT FieldLayout "FieldLayout" { Offset: U32, Field: T(FIELD) }
+    0x11 STAND_ALONE_SIG StandAloneSig "StandAloneSig" { Signature: Blob }
+    0x12 EVENT_MAP EventMap "EventMap" { Parent: T(TYPE_DEF), EventList: T(EVENT) }
+    0x13 EVENT_PTR EventPtr "EventPtr" { Event: T(EVENT) }
+    0x14 EVENT Event "Event" { EventFlags: U16, Name: Str, EventType: C(TypeDefOrRef) }
+    0x15 PROPERTY_MAP PropertyMap "PropertyMap" { Parent: T(TYPE_DEF), PropertyList: T(PROPERTY) }
+    0x16 PROPERTY_PTR PropertyPtr "PropertyPtr" { Property: T(PROPERTY) }
+    0x17 PROPERTY Property "Property" { Flags: U16, Name: Str, Type: Blob }
+    0x18 METHOD_SEMANTICS MethodSemantics "MethodSemantics" {
+        Semantics: U16, Method: T(METHOD_DEF), Association: C(HasSemantics),
+    }
+    0x19 METHOD_IMPL MethodImpl "MethodImpl" {
+        Class: T(TYPE_DEF), MethodBody: C(MethodDefOrRef), MethodDeclaration: C(MethodDefOrRef),
+    }
+    0x1A MODULE_REF ModuleRef "ModuleRef" { Name: Str }
+    0x1B TYPE_SPEC TypeSpec "TypeSpec" { Signature: Blob }
+    0x1C IMPL_MAP ImplMap "ImplMap" {
+        MappingFlags: U16, MemberForwarded: C(MemberForwarded), ImportName: Str, ImportScope: T(MODULE_REF),
+    }
+    0x1D FIELD_RVA FieldRva "FieldRVA" { Rva: U32, Field: T(FIELD) }
+    0x1E ENC_LOG EncLog "ENCLog" { Token: U32, FuncCode: U32 }
+    0x1F ENC_MAP EncMap "ENCMap" { Token: U32 }
+    0x20 ASSEMBLY Assembly "Assembly" {
+        HashAlgId: U32, MajorVersion: U16, MinorVersion: U16, BuildNumber: U16, RevisionNumber: U16,
+        Flags: U32, PublicKey: Blob, Name: Str, Culture: Str,
+    }
+    0x21 ASSEMBLY_PROCESSOR AssemblyProcessor "AssemblyProcessor" { Processor: U32 }
+    0x22 ASSEMBLY_OS AssemblyOs "AssemblyOS" { OsPlatformId: U32, OsMajorVersion: U32, OsMinorVersion: U32 }
+    0x23 ASSEMBLY_REF AssemblyRef "AssemblyRef" {
+        MajorVersion: U16, MinorVersion: U16, BuildNumber: U16, RevisionNumber: U16, Flags: U32,
+        PublicKeyOrToken: Blob, Name: Str, Culture: Str, HashValue: Blob,
+    }
+    0x24 ASSEMBLY_REF_PROCESSOR AssemblyRefProcessor "AssemblyRefProcessor" { Processor: U32, AssemblyRef: T(ASSEMBLY_REF) }
+    0x25 ASSEMBLY_REF_OS AssemblyRefOs "AssemblyRefOS" {
+        OsPlatformId: U32, OsMajorVersion: U32, OsMinorVersion: U32, AssemblyRef: T(ASSEMBLY_REF),
+    }
+    0x26 FILE File "File" { Flags: U32, Name: Str, HashValue: Blob }
+    0x27 EXPORTED_TYPE ExportedType "ExportedType" {
+        Flags: U32, TypeDefId: U32, TypeName: Str, TypeNamespace: Str, Implementation: C(Implementation),
+    }
+    0x28 MANIFEST_RESOURCE ManifestResource "ManifestResource" {
+        Offset: U32, Flags: U32, Name: Str, Implementation: C(Implementation),
+    }
+    0x29 NESTED_CLASS NestedClass "NestedClass" { NestedClass: T(TYPE_DEF), EnclosingClass: T(TYPE_DEF) }
+    0x2A GENERIC_PARAM GenericParam "GenericParam" { Number: U16, Flags: U16, Owner: C(TypeOrMethodDef), Name: Str }
+    0x2B METHOD_SPEC MethodSpec "MethodSpec" { Method: C(MethodDefOrRef), Instantiation: Blob }
+    0x2C GENERIC_PARAM_CONSTRAINT GenericParamConstraint "GenericParamConstraint" {
+        Owner: T(GENERIC_PARAM), Constraint: C(TypeDefOrRef),
+    }
+}
 
 /// Name of a table id for messages (`table 0x3f` when unknown).
 pub(crate) fn table_name(t: usize) -> String {
@@ -208,60 +262,6 @@ pub(crate) enum Col {
     C(Coded),
 }
 
-/// Column schema of each table, ECMA-335 II.22.2 .. II.22.39.
-pub(crate) fn schema(t: usize) -> &'static [Col] {
-    use Coded::*;
-    use Col::*;
-    match t {
-        0x00 => &[U16, Str, Guid, Guid, Guid],
-        0x01 => &[C(ResolutionScope), Str, Str],
-        0x02 => &[U32, Str, Str, C(TypeDefOrRef), T(FIELD), T(METHOD_DEF)],
-        0x03 => &[T(FIELD)],
-        0x04 => &[U16, Str, Blob],
-        0x05 => &[T(METHOD_DEF)],
-        0x06 => &[U32, U16, U16, Str, Blob, T(PARAM)],
-        0x07 => &[T(PARAM)],
-        0x08 => &[U16, U16, Str],
-        0x09 => &[T(TYPE_DEF), C(TypeDefOrRef)],
-        0x0A => &[C(MemberRefParent), Str, Blob],
-        0x0B => &[U16, C(HasConstant), Blob], // Type (1 byte) + padding (1 byte)
-        0x0C => &[C(HasCustomAttribute), C(CustomAttributeType), Blob],
-        0x0D => &[C(HasFieldMarshal), Blob],
-        0x0E => &[U16, C(HasDeclSecurity), Blob],
-        0x0F => &[U16, U32, T(TYPE_DEF)],
-        0x10 => &[U32, T(FIELD)],
-        0x11 => &[Blob],
-        0x12 => &[T(TYPE_DEF), T(EVENT)],
-        0x13 => &[T(EVENT)],
-        0x14 => &[U16, Str, C(TypeDefOrRef)],
-        0x15 => &[T(TYPE_DEF), T(PROPERTY)],
-        0x16 => &[T(PROPERTY)],
-        0x17 => &[U16, Str, Blob],
-        0x18 => &[U16, T(METHOD_DEF), C(HasSemantics)],
-        0x19 => &[T(TYPE_DEF), C(MethodDefOrRef), C(MethodDefOrRef)],
-        0x1A => &[Str],
-        0x1B => &[Blob],
-        0x1C => &[U16, C(MemberForwarded), Str, T(MODULE_REF)],
-        0x1D => &[U32, T(FIELD)],
-        0x1E => &[U32, U32],
-        0x1F => &[U32],
-        0x20 => &[U32, U16, U16, U16, U16, U32, Blob, Str, Str],
-        0x21 => &[U32],
-        0x22 => &[U32, U32, U32],
-        0x23 => &[U16, U16, U16, U16, U32, Blob, Str, Str, Blob],
-        0x24 => &[U32, T(ASSEMBLY_REF)],
-        0x25 => &[U32, U32, U32, T(ASSEMBLY_REF)],
-        0x26 => &[U32, Str, Blob],
-        0x27 => &[U32, U32, Str, Str, C(Implementation)],
-        0x28 => &[U32, U32, Str, C(Implementation)],
-        0x29 => &[T(TYPE_DEF), T(TYPE_DEF)],
-        0x2A => &[U16, U16, C(TypeOrMethodDef), Str],
-        0x2B => &[C(MethodDefOrRef), Blob],
-        0x2C => &[T(GENERIC_PARAM), C(TypeDefOrRef)],
-        _ => &[],
-    }
-}
-
 /// Maximum number of columns in any table (Assembly / AssemblyRef).
 const MAX_COLS: usize = 9;
 
@@ -328,7 +328,7 @@ impl<'a> Tables<'a> {
         file_off: usize,
         name: &str,
         jtd: bool,
-        errs: &mut Errors,
+        errs: &mut Problems,
     ) -> Option<Tables<'a>> {
         let here = format!("{name} stream at 0x{file_off:x}");
         let (Some(heap_sizes), Some(valid)) = (u8_at(data, 6), u64_at(data, 8)) else {
@@ -438,8 +438,14 @@ impl<'a> Tables<'a> {
         self.sizing.rows.get(t).copied().unwrap_or(0)
     }
 
+    /// Reads column `c` of 1-based `row`.
+    pub(crate) fn get(&self, c: impl Into<Column>, row: u32) -> Option<u32> {
+        let c = c.into();
+        self.cell(c.table, row, c.index)
+    }
+
     /// Reads column `col` of 1-based `row` in table `t`.
-    pub(crate) fn get(&self, t: usize, row: u32, col: usize) -> Option<u32> {
+    fn cell(&self, t: usize, row: u32, col: usize) -> Option<u32> {
         if t >= TABLE_COUNT || row == 0 || row > self.readable[t] || col >= schema(t).len() {
             return None;
         }
@@ -464,6 +470,17 @@ mod tests {
             assert!(schema(t).len() <= MAX_COLS);
         }
         assert!(schema(TABLE_COUNT).is_empty());
+        for (i, &id) in DECLARED_IDS.iter().enumerate() {
+            assert_eq!(i, id, "table {} is declared out of order", TABLE_NAMES[i]);
+        }
+        assert_eq!(TABLE_NAMES[TYPE_DEF], "TypeDef");
+        assert_eq!(
+            TABLE_NAMES[GENERIC_PARAM_CONSTRAINT],
+            "GenericParamConstraint"
+        );
+        let c: Column = col::Assembly::Name.into();
+        assert_eq!((c.table, c.index), (ASSEMBLY, 7));
+        assert!(matches!(schema(ASSEMBLY)[7], Col::Str));
     }
 
     #[test]

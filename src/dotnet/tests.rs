@@ -3,8 +3,24 @@
 
 use std::collections::BTreeMap;
 
+use super::limits::{MAX_NESTING, MAX_STRING_LEN};
 use super::tables::{schema, Coded, Sizing, *};
 use super::*;
+use crate::model::Role;
+use crate::pe::{Image, Layout, SectionHeader};
+
+/// [`parse`] over `file` with a layout of `sections`.
+fn run(file: &[u8], rva: u32, size: u32, sections: &[SectionHeader]) -> DotnetInfo {
+    let layout = Layout::synthetic(file.len(), sections.to_vec());
+    parse(
+        &Image {
+            bytes: file,
+            layout: &layout,
+        },
+        rva,
+        size,
+    )
+}
 
 /// Synthetic file: `IMAGE_COR20_HEADER` at offset 0, metadata root after it;
 /// one section maps RVA = offset + 0x1000.
@@ -105,7 +121,7 @@ impl Md {
         out
     }
 
-    fn build(&self) -> (Vec<u8>, u32, u32, Vec<SectionMap>) {
+    fn build(&self) -> (Vec<u8>, u32, u32, Vec<SectionHeader>) {
         let pad = |v: &mut Vec<u8>| {
             while v.len() % 4 != 0 {
                 v.push(0);
@@ -158,18 +174,27 @@ impl Md {
         file[16..20].copy_from_slice(&1u32.to_le_bytes());
         file.extend_from_slice(&root);
         let n = file.len() as u32;
-        let sec = SectionMap {
+        let sec = SectionHeader {
             virtual_address: BASE_RVA,
             virtual_size: n,
             pointer_to_raw_data: 0,
             size_of_raw_data: n,
+            ..SectionHeader::default()
         };
         (file, BASE_RVA, 72, vec![sec])
     }
 
     fn parse(&self) -> DotnetInfo {
         let (f, rva, size, secs) = self.build();
-        parse_with_tables(&f, rva, size, &secs)
+        let layout = Layout::synthetic(f.len(), secs);
+        parse_with_tables(
+            &Image {
+                bytes: &f,
+                layout: &layout,
+            },
+            rva,
+            size,
+        )
     }
 }
 
@@ -294,14 +319,14 @@ fn well_formed_sample() {
         info.type_refs[0].scope_assembly.as_deref(),
         Some("System.Web")
     );
-    let comps: Vec<(&str, &Vec<String>, &Vec<String>)> = info
+    let comps: Vec<(&str, &Vec<&str>, &Vec<String>)> = info
         .components
         .iter()
         .map(|c| (c.type_name.as_str(), &c.kinds, &c.base_chain))
         .collect();
     assert_eq!(comps.len(), 3, "{comps:?}");
     assert_eq!(comps[0].0, "Ns.Mod");
-    assert_eq!(info.components[0].roles, ["managed_module"]);
+    assert_eq!(info.components[0].roles, [Role::ManagedModule]);
     assert_eq!(comps[2].0, "Ns.Derived");
     assert_eq!(
         comps[2].2,
@@ -496,7 +521,7 @@ fn nested_class_cycle() {
 fn truncations_and_bad_headers() {
     let (f, rva, size, secs) = sample().build();
     for cut in 0..f.len() {
-        let info = parse(&f[..cut], rva, size, &secs);
+        let info = run(&f[..cut], rva, size, &secs);
         if cut < f.len() {
             assert!(
                 !info.errors.is_empty() || info.type_defs.len() == 6,
@@ -504,15 +529,15 @@ fn truncations_and_bad_headers() {
             );
         }
     }
-    let info = parse(&f, 0x5000_0000, 72, &secs);
+    let info = run(&f, 0x5000_0000, 72, &secs);
     assert!(has_err(&info, &["IMAGE_COR20_HEADER at RVA 0x50000000"]));
     let mut bad = f.clone();
     bad[72] = b'X';
-    let info = parse(&bad, rva, size, &secs);
+    let info = run(&bad, rva, size, &secs);
     assert!(has_err(&info, &["not BSJB"]));
-    let info = parse(&f, rva, 8, &[]);
+    let info = run(&f, rva, 8, &[]);
     assert!(!info.errors.is_empty());
-    let info = parse(&[], rva, size, &secs);
+    let info = run(&[], rva, size, &secs);
     assert!(!info.errors.is_empty());
 }
 

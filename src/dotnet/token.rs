@@ -10,7 +10,7 @@ use sha1::{Digest, Sha1};
 pub(crate) fn public_key_token(key: &[u8]) -> String {
     let d = Sha1::digest(key);
     let t: Vec<u8> = d.iter().rev().take(8).copied().collect();
-    super::bytes::hex(&t)
+    crate::util::hex(&t)
 }
 
 #[cfg(test)]

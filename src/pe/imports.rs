@@ -16,10 +16,10 @@
 //! and offset; the entries read up to that point are kept.
 
 use md5::{Digest, Md5};
-use serde::Serialize;
 
 use super::ordinals::ordinal_name;
-use super::read::{read_cstr, read_u16, read_u32, read_u64, Rva};
+use super::Image;
+use crate::util::{cstr_at, hex, u16_at, u32_at, u64_at, Problems};
 
 /// Most import descriptors (DLLs) read per table.
 pub const MAX_IMPORT_DLLS: usize = 4096;
@@ -31,18 +31,16 @@ const IMAGE_IMPORT_DESCRIPTOR_SIZE: usize = 20;
 const IMAGE_DELAYLOAD_DESCRIPTOR_SIZE: usize = 32;
 
 /// One imported function.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportedFunction {
     /// Name, when imported by name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Ordinal, when imported by ordinal.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ordinal: Option<u16>,
 }
 
 /// The functions imported from one DLL.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportedDll {
     /// DLL name as written in the file.
     pub dll: String,
@@ -59,85 +57,119 @@ pub enum Table {
     Delay,
 }
 
+impl Table {
+    fn descriptor_size(self) -> usize {
+        match self {
+            Table::Import => IMAGE_IMPORT_DESCRIPTOR_SIZE,
+            Table::Delay => IMAGE_DELAYLOAD_DESCRIPTOR_SIZE,
+        }
+    }
+}
+
+/// One descriptor as read at a file offset.
+enum Descriptor {
+    /// The all-zero (or nameless) terminator.
+    End,
+    /// The descriptor runs past the end of the file.
+    Truncated,
+    /// A DLL: its name, lookup (name) table and address table RVAs.
+    Entry {
+        name: u32,
+        lookup: u32,
+        address: u32,
+    },
+}
+
+/// The descriptor of `table` at `off`. Old-style delay descriptors
+/// (Attributes bit 0 clear, before VC7) hold VAs: `image_base` is
+/// subtracted.
+fn descriptor(b: &[u8], off: usize, table: Table, image_base: u64) -> Descriptor {
+    let field = |at: usize| u32_at(b, off.checked_add(at)?);
+    match table {
+        Table::Import => {
+            let (Some(lookup), Some(name), Some(address)) = (field(0), field(12), field(16)) else {
+                return Descriptor::Truncated;
+            };
+            let ts_fwd = (field(4).unwrap_or(0), field(8).unwrap_or(0));
+            if lookup == 0 && name == 0 && address == 0 && ts_fwd == (0, 0) {
+                return Descriptor::End;
+            }
+            Descriptor::Entry {
+                name,
+                lookup,
+                address,
+            }
+        }
+        Table::Delay => {
+            let (Some(attrs), Some(name), Some(address), Some(lookup)) =
+                (field(0), field(4), field(12), field(16))
+            else {
+                return Descriptor::Truncated;
+            };
+            if name == 0 {
+                return Descriptor::End;
+            }
+            let fix = |v: u32| {
+                if attrs & 1 == 0 && v != 0 {
+                    (v as u64).wrapping_sub(image_base) as u32
+                } else {
+                    v
+                }
+            };
+            Descriptor::Entry {
+                name: fix(name),
+                lookup: fix(lookup),
+                address: fix(address),
+            }
+        }
+    }
+}
+
 /// Read the descriptors of `table` starting at `dir_rva`. `pe64` selects
 /// 8-byte thunks; `image_base` converts old-style (VA) delay descriptors.
 pub fn read_imports(
-    rva: &Rva<'_>,
+    image: &Image<'_>,
     table: Table,
     dir_rva: u32,
     pe64: bool,
     image_base: u64,
-    errors: &mut Vec<String>,
+    errors: &mut Problems,
 ) -> Vec<ImportedDll> {
     let what = match table {
         Table::Import => "import directory",
         Table::Delay => "delay-import directory",
     };
     let mut out = Vec::new();
-    let Some(mut off) = rva.to_offset(dir_rva) else {
+    let Some(mut off) = image.offset(dir_rva) else {
         errors.push(format!("{what} RVA {dir_rva:#x} maps to no file offset"));
         return out;
     };
     let start = off;
     let mut budget = MAX_IMPORTS;
-    let b = rva.bytes;
+    let b = image.bytes;
     loop {
         if out.len() >= MAX_IMPORT_DLLS {
             errors.push(format!("{what} at {start:#x}: more than MAX_IMPORT_DLLS ({MAX_IMPORT_DLLS}) descriptors; stopped"));
             break;
         }
-        let (name_rva, thunk_rva, iat_rva) = match table {
-            Table::Import => {
-                let (Some(ilt), Some(name), Some(iat)) = (
-                    read_u32(b, off),
-                    read_u32(b, off + 12),
-                    read_u32(b, off + 16),
-                ) else {
-                    errors.push(format!(
-                        "{what} at {start:#x}: descriptor at {off:#x} runs past end of file"
-                    ));
-                    break;
-                };
-                let ts_fwd = (
-                    read_u32(b, off + 4).unwrap_or(0),
-                    read_u32(b, off + 8).unwrap_or(0),
-                );
-                if ilt == 0 && name == 0 && iat == 0 && ts_fwd == (0, 0) {
-                    break;
-                }
-                off += IMAGE_IMPORT_DESCRIPTOR_SIZE;
-                (name, ilt, iat)
+        let (name_rva, thunk_rva, iat_rva) = match descriptor(b, off, table, image_base) {
+            Descriptor::End => break,
+            Descriptor::Truncated => {
+                errors.push(format!(
+                    "{what} at {start:#x}: descriptor at {off:#x} runs past end of file"
+                ));
+                break;
             }
-            Table::Delay => {
-                let (Some(attrs), Some(name), Some(iat), Some(int)) = (
-                    read_u32(b, off),
-                    read_u32(b, off + 4),
-                    read_u32(b, off + 12),
-                    read_u32(b, off + 16),
-                ) else {
-                    errors.push(format!(
-                        "{what} at {start:#x}: descriptor at {off:#x} runs past end of file"
-                    ));
-                    break;
-                };
-                if name == 0 {
-                    break;
-                }
-                off += IMAGE_DELAYLOAD_DESCRIPTOR_SIZE;
-                // Attributes bit 0 clear: pre-VC7 descriptors hold VAs, not RVAs.
-                let fix = |v: u32| {
-                    if attrs & 1 == 0 && v != 0 {
-                        (v as u64).wrapping_sub(image_base) as u32
-                    } else {
-                        v
-                    }
-                };
-                (fix(name), fix(int), fix(iat))
-            }
+            Descriptor::Entry {
+                name,
+                lookup,
+                address,
+            } => (name, lookup, address),
         };
-        let Some(dll) = rva
-            .to_offset(name_rva)
-            .and_then(|o| read_cstr(b, o, MAX_IMPORT_NAME))
+        off += table.descriptor_size();
+        let Some(dll) = image
+            .offset(name_rva)
+            .and_then(|o| cstr_at(b, o, MAX_IMPORT_NAME))
         else {
             errors.push(format!(
                 "{what} at {start:#x}: DLL name RVA {name_rva:#x} is out of range"
@@ -147,7 +179,7 @@ pub fn read_imports(
         let dll = String::from_utf8_lossy(dll).into_owned();
         // Prefer the lookup (name) table; fall back to the address table as pefile does.
         let thunks = if thunk_rva != 0 { thunk_rva } else { iat_rva };
-        let functions = read_thunks(rva, thunks, pe64, &mut budget, &dll, what, errors);
+        let functions = read_thunks(image, thunks, pe64, &mut budget, &dll, what, errors);
         out.push(ImportedDll { dll, functions });
         if budget == 0 {
             errors.push(format!("{what} at {start:#x}: more than MAX_IMPORTS ({MAX_IMPORTS}) imported functions; stopped"));
@@ -158,29 +190,29 @@ pub fn read_imports(
 }
 
 fn read_thunks(
-    rva: &Rva<'_>,
+    image: &Image<'_>,
     thunks_rva: u32,
     pe64: bool,
     budget: &mut usize,
     dll: &str,
     what: &str,
-    errors: &mut Vec<String>,
+    errors: &mut Problems,
 ) -> Vec<ImportedFunction> {
     let mut out = Vec::new();
-    let Some(mut off) = rva.to_offset(thunks_rva) else {
+    let Some(mut off) = image.offset(thunks_rva) else {
         errors.push(format!(
             "{what}: thunks of {dll} at RVA {thunks_rva:#x} map to no file offset"
         ));
         return out;
     };
-    let b = rva.bytes;
+    let b = image.bytes;
     while *budget > 0 {
         let (value, by_ordinal) = if pe64 {
-            let Some(v) = read_u64(b, off) else { break };
+            let Some(v) = u64_at(b, off) else { break };
             off += 8;
             (v & 0x7fff_ffff_ffff_ffff, v >> 63 == 1)
         } else {
-            let Some(v) = read_u32(b, off) else { break };
+            let Some(v) = u32_at(b, off) else { break };
             off += 4;
             ((v & 0x7fff_ffff) as u64, v >> 31 == 1)
         };
@@ -198,9 +230,9 @@ fn read_thunks(
         // IMAGE_IMPORT_BY_NAME: Hint (u16) then the name.
         let name = u32::try_from(value)
             .ok()
-            .and_then(|r| rva.to_offset(r))
-            .filter(|&o| read_u16(b, o).is_some())
-            .and_then(|o| read_cstr(b, o + 2, MAX_IMPORT_NAME));
+            .and_then(|r| image.offset(r))
+            .filter(|&o| u16_at(b, o).is_some())
+            .and_then(|o| cstr_at(b, o + 2, MAX_IMPORT_NAME));
         match name {
             Some(n) => out.push(ImportedFunction {
                 name: Some(String::from_utf8_lossy(n).into_owned()),
@@ -250,7 +282,7 @@ pub fn imphash(imports: &[ImportedDll]) -> Option<String> {
         }
     }
     let digest = Md5::digest(s.as_bytes());
-    Some(super::hex(&digest))
+    Some(hex(&digest))
 }
 
 #[cfg(test)]

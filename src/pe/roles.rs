@@ -8,38 +8,8 @@
 //! `RegisterModule` is a proxy DLL). Partial sets and stdcall-decorated sets
 //! (`_Name@N`, `Name@N`) are reported separately: they would not load.
 
-use serde::Serialize;
-
 use super::exports::Export;
-
-/// The kinds of IIS component iisweep reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Native IIS 7+ module (`RegisterModule`).
-    NativeModule,
-    /// ISAPI extension (`GetExtensionVersion` + `HttpExtensionProc`).
-    IsapiExtension,
-    /// ISAPI filter (`GetFilterVersion` + `HttpFilterProc`).
-    IsapiFilter,
-    /// .NET type implementing `System.Web.IHttpModule`.
-    ManagedModule,
-    /// .NET type implementing `IHttpHandler`, `IHttpAsyncHandler` or `IHttpHandlerFactory`.
-    ManagedHandler,
-}
-
-impl Role {
-    /// Stable snake_case name, as in the JSON output.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::NativeModule => "native_module",
-            Role::IsapiExtension => "isapi_extension",
-            Role::IsapiFilter => "isapi_filter",
-            Role::ManagedModule => "managed_module",
-            Role::ManagedHandler => "managed_handler",
-        }
-    }
-}
+use crate::model::Role;
 
 /// Export sets of the native roles: (role, required names, optional names).
 pub const EXPORT_ROLES: &[(Role, &[&str], &[&str])] = &[
@@ -57,7 +27,7 @@ pub const EXPORT_ROLES: &[(Role, &[&str], &[&str])] = &[
 ];
 
 /// One export that took part in a role decision.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleExport {
     /// The role it belongs to.
     pub role: Role,
@@ -66,15 +36,13 @@ pub struct RoleExport {
     /// Its ordinal.
     pub ordinal: u32,
     /// Forwarder target when the export is forwarded.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub forwarder: Option<String>,
     /// True when the name is stdcall-decorated (`_Name@N` / `Name@N`).
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub decorated: bool,
 }
 
 /// Roles found in one export table.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ExportRoles {
     /// Complete roles: IIS would load this DLL in that role.
     pub roles: Vec<Role>,

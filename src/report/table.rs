@@ -6,11 +6,14 @@
 
 use std::io::{self, Write};
 
-use super::sanitize::{display, escape};
+use super::record::summary_record;
 use super::{Filter, Printer};
-use crate::analyze::{FileReport, Outcome, SkipReason};
-use crate::score::Level;
+use crate::model::{Analyzed, FileReport, Level, Outcome, SkipReason};
+use crate::pe::PeFacts;
+use crate::platform::path_bytes;
 use crate::summary::Summary;
+use crate::util::escape;
+use crate::util::path::display;
 
 /// Reasons shown per finding.
 pub const TOP_REASONS: usize = 3;
@@ -53,8 +56,82 @@ impl<W: Write> TablePrinter<W> {
 }
 
 fn key(r: &FileReport) -> Vec<u8> {
-    use std::os::unix::ffi::OsStrExt;
-    r.path.as_os_str().as_bytes().to_vec()
+    path_bytes(r.path.as_os_str()).into_owned()
+}
+
+/// The detail lines under a finding: top reasons, forwarders, managed
+/// types, signature, rules error.
+fn details(a: &Analyzed, pe: &PeFacts) -> Vec<String> {
+    let (facts, j) = (&a.facts, &a.judgement);
+    let mut details = Vec::new();
+    let scored = || j.hits.iter().filter(|h| h.score > 0);
+    for h in scored().take(TOP_REASONS) {
+        details.push(format!(
+            "{:>3} {}: {}",
+            h.score,
+            h.rule,
+            escape(&h.description)
+        ));
+    }
+    let more = scored().count().saturating_sub(TOP_REASONS);
+    if more > 0 {
+        details.push(format!("    (+{more} more: iisweep inspect)"));
+    }
+    for e in &pe.export_roles.exports {
+        if let Some(f) = &e.forwarder {
+            details.push(format!(
+                "    {} forwarded to {}",
+                escape(&e.name),
+                escape(f)
+            ));
+        }
+    }
+    if let Some(d) = &facts.dotnet {
+        for c in d.components.iter().take(4) {
+            details.push(format!("    type {}", escape(&c.type_name)));
+        }
+    }
+    if let Some(cs) = &facts.code_signature {
+        let who = cs
+            .signer
+            .as_ref()
+            .and_then(|s| s.common_name.as_deref())
+            .unwrap_or("?");
+        details.push(format!(
+            "    signature {}{}: {}",
+            cs.status(),
+            if cs.microsoft_signed {
+                ", microsoft_signed"
+            } else {
+                ""
+            },
+            escape(who)
+        ));
+    }
+    if let Some(e) = &j.rules_error {
+        details.push(format!("    rules: {}", escape(e)));
+    }
+    details
+}
+
+/// The near-miss line of a file with incomplete or decorated export sets.
+fn near_miss(pe: &PeFacts, path: &str) -> Option<String> {
+    let roles = &pe.export_roles;
+    if roles.incomplete.is_empty() && roles.decorated.is_empty() {
+        return None;
+    }
+    let what: Vec<String> = roles
+        .incomplete
+        .iter()
+        .map(|r| format!("incomplete {}", r.as_str()))
+        .chain(
+            roles
+                .decorated
+                .iter()
+                .map(|r| format!("decorated {} (would not load)", r.as_str())),
+        )
+        .collect();
+    Some(format!("{:<40} {}", what.join(", "), path))
 }
 
 impl<W: Write> Printer for TablePrinter<W> {
@@ -65,88 +142,25 @@ impl<W: Write> Printer for TablePrinter<W> {
         let path = display(&r.path);
         match &r.outcome {
             Outcome::Analyzed(a) => {
-                let Some(pe) = &a.pe else { return Ok(()) };
-                if a.is_component() || a.verdict.level >= Level::Notice {
-                    let roles: Vec<&str> = a.roles.iter().map(|r| r.as_str()).collect();
-                    let mut details = Vec::new();
-                    for h in a.rule_hits.iter().filter(|h| h.score > 0).take(TOP_REASONS) {
-                        details.push(format!(
-                            "{:>3} {}: {}",
-                            h.score,
-                            h.rule,
-                            escape(&h.description)
-                        ));
-                    }
-                    let more = a
-                        .rule_hits
-                        .iter()
-                        .filter(|h| h.score > 0)
-                        .count()
-                        .saturating_sub(TOP_REASONS);
-                    if more > 0 {
-                        details.push(format!("    (+{more} more: iisweep inspect)"));
-                    }
-                    for e in &pe.export_roles.exports {
-                        if let Some(f) = &e.forwarder {
-                            details.push(format!(
-                                "    {} forwarded to {}",
-                                escape(&e.name),
-                                escape(f)
-                            ));
-                        }
-                    }
-                    if let Some(d) = &a.dotnet {
-                        for c in d.components.iter().take(4) {
-                            details.push(format!("    type {}", escape(&c.type_name)));
-                        }
-                    }
-                    if let Some(cs) = &a.code_signature {
-                        let who = cs
-                            .signer
-                            .as_ref()
-                            .and_then(|s| s.common_name.as_deref())
-                            .unwrap_or("?");
-                        details.push(format!(
-                            "    signature {}{}: {}",
-                            cs.status(),
-                            if cs.microsoft_signed {
-                                ", microsoft_signed"
-                            } else {
-                                ""
-                            },
-                            escape(who)
-                        ));
-                    }
-                    if let Some(e) = &a.rules_error {
-                        details.push(format!("    rules: {}", escape(e)));
-                    }
+                let Some(pe) = &a.facts.pe else { return Ok(()) };
+                let verdict = a.judgement.verdict;
+                if a.facts.is_component() || verdict.level >= Level::Notice {
+                    let roles: Vec<&str> = a.facts.roles.iter().map(|r| r.as_str()).collect();
                     self.findings.push(Finding {
                         path_key: key(r),
-                        level: a.verdict.level,
-                        score: a.verdict.score,
+                        level: verdict.level,
+                        score: verdict.score,
                         roles: if roles.is_empty() {
                             "-".into()
                         } else {
                             roles.join(",")
                         },
-                        arch: pe.machine.clone(),
+                        arch: pe.machine(),
+                        details: details(a, pe),
                         path,
-                        details,
                     });
-                } else if !pe.export_roles.incomplete.is_empty()
-                    || !pe.export_roles.decorated.is_empty()
-                {
-                    let mut what = Vec::new();
-                    for role in &pe.export_roles.incomplete {
-                        what.push(format!("incomplete {}", role.as_str()));
-                    }
-                    for role in &pe.export_roles.decorated {
-                        what.push(format!("decorated {} (would not load)", role.as_str()));
-                    }
-                    self.near_misses.push(Row {
-                        path: key(r),
-                        text: format!("{:<40} {}", what.join(", "), path),
-                    });
+                } else if let Some(text) = near_miss(pe, &path) {
+                    self.near_misses.push(Row { path: key(r), text });
                 }
             }
             Outcome::Error(e) => self.problems.push(Row {
@@ -221,7 +235,7 @@ impl<W: Write> Printer for TablePrinter<W> {
             }
             writeln!(o)?;
         }
-        let j = s.to_json();
+        let j = summary_record(s);
         let roles: Vec<String> = j
             .components_by_role
             .iter()

@@ -1,16 +1,15 @@
 //! Make attacker-controlled text safe for a terminal.
 //!
-//! File names, export names and PDB paths come from the files being swept.
-//! Before they reach a terminal, control characters (C0, DEL, C1), Unicode
-//! bidirectional overrides and bytes that are not UTF-8 are written as
-//! visible escapes (`\n`, `\x1b`, `\u{202e}`), so a name cannot move the
-//! cursor, recolour the screen or reorder what a reader sees. JSON output
-//! needs no such step: serde_json escapes control characters, and paths that
-//! are not UTF-8 are carried as hex (see README).
+//! File names, export names, .NET names, version strings and PDB paths come
+//! from the files being swept. Before they reach a terminal, control
+//! characters (C0, DEL, C1), Unicode bidirectional overrides and bytes that
+//! are not UTF-8 are written as visible escapes (`\n`, `\x1b`, `\u{202e}`),
+//! so a name cannot move the cursor, recolour the screen or reorder what a
+//! reader sees. JSON output needs no such step: serde_json escapes control
+//! characters, and paths that are not UTF-8 are carried as hex (README).
 
 use std::borrow::Cow;
 use std::fmt::Write;
-use std::path::Path;
 
 /// Escape `s` for a terminal; borrowed when nothing needed escaping.
 pub fn escape(s: &str) -> Cow<'_, str> {
@@ -36,12 +35,6 @@ pub fn escape_bytes(b: &[u8]) -> String {
         }
     }
     out
-}
-
-/// A path, escaped for a terminal.
-pub fn display(p: &Path) -> String {
-    use std::os::unix::ffi::OsStrExt;
-    escape_bytes(p.as_os_str().as_bytes())
 }
 
 fn needs_escape(c: char) -> bool {

@@ -1,4 +1,5 @@
-//! Match stage: YARA-X rules over each PE, with iisweep's facts as globals.
+//! Match stage: YARA-X rules over each PE, with iisweep's facts as globals
+//! (declared once, in [`globals`]).
 //!
 //! The rule pack in `signatures/` is embedded in the binary and compiled once
 //! per process, together with any `--rules` files. Compiled rules are shared
@@ -21,40 +22,27 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use crate::model::{Evidence, FactValue, RuleHit};
+
+pub mod globals;
+
+pub use globals::{Subject, GLOBALS};
 
 /// The embedded rule pack: (origin, source).
 pub const DEFAULT_PACK: &[(&str, &str)] = &[
     (
         "signatures/identification.yar",
-        include_str!("../signatures/identification.yar"),
+        include_str!("../../signatures/identification.yar"),
     ),
     (
         "signatures/heuristics.yar",
-        include_str!("../signatures/heuristics.yar"),
+        include_str!("../../signatures/heuristics.yar"),
     ),
     (
         "signatures/families.yar",
-        include_str!("../signatures/families.yar"),
+        include_str!("../../signatures/families.yar"),
     ),
 ];
-
-/// Boolean globals every rule can use.
-pub const BOOL_GLOBALS: &[&str] = &[
-    "iis_native_module",
-    "iis_isapi_extension",
-    "iis_isapi_filter",
-    "iis_managed_module",
-    "iis_managed_handler",
-    "iis_component",
-    "is_dotnet",
-    "is_signed",
-    "signature_valid",
-    "chain_trusted",
-    "microsoft_signed",
-];
-/// String globals every rule can use.
-pub const STRING_GLOBALS: &[&str] = &["file_name", "file_ext", "file_path"];
 
 /// Metadata keys `iisweep rules check` requires on every rule.
 pub const REQUIRED_META: &[&str] = &[
@@ -73,9 +61,13 @@ pub const DEFAULT_SCORE: u8 = 50;
 pub const MAX_EVIDENCE_PER_RULE: usize = 8;
 /// Most bytes of a match shown in an excerpt.
 pub const EXCERPT_LEN: usize = 48;
+/// Default per-file rule scan timeout (`--rule-timeout`), in seconds.
+pub const DEFAULT_TIMEOUT_SECS: u64 = 10;
+/// Default matches kept per pattern and file (`--max-matches-per-pattern`).
+pub const DEFAULT_MAX_MATCHES_PER_PATTERN: usize = 100;
 
 /// What iisweep knows of a rule, from its metadata and source.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct RuleInfo {
     /// Rule identifier.
     pub name: String,
@@ -94,67 +86,13 @@ pub struct RuleInfo {
     /// `layer` meta.
     pub layer: String,
     /// `family` meta.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub family: Option<String>,
     /// `sample` meta.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sample: Option<String>,
     /// All metadata, as strings, for `rules check`.
-    #[serde(skip)]
     pub meta: BTreeMap<String, String>,
-    /// The iisweep globals the rule's source mentions.
-    pub globals_used: Vec<&'static str>,
-}
-
-/// Per-file facts handed to the rules as globals.
-#[derive(Debug, Clone, Default)]
-pub struct RuleFacts<'a> {
-    /// Boolean globals by name (see `BOOL_GLOBALS`).
-    pub bools: [(&'static str, bool); 11],
-    /// `file_name` (lowercased base name).
-    pub file_name: String,
-    /// `file_ext` (lowercased, no dot).
-    pub file_ext: String,
-    /// `file_path`.
-    pub file_path: &'a str,
-}
-
-/// One byte range that made a pattern match.
-#[derive(Debug, Clone, Serialize)]
-pub struct Evidence {
-    /// Pattern identifier (`$h1`).
-    pub pattern: String,
-    /// File offset of the match.
-    pub offset: usize,
-    /// The matched bytes, escaped and cut to `EXCERPT_LEN`.
-    pub excerpt: String,
-}
-
-/// A matching rule with its evidence and the facts that fed it.
-#[derive(Debug, Clone, Serialize)]
-pub struct RuleHit {
-    /// Rule identifier.
-    pub rule: String,
-    /// Namespace.
-    pub namespace: String,
-    /// Layer (`identification`, `heuristic`, `family`, or `user`).
-    pub layer: String,
-    /// Description.
-    pub description: String,
-    /// Score 0-100.
-    pub score: u8,
-    /// Family, for family rules.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub family: Option<String>,
-    /// ATT&CK technique ids.
-    pub attack: Vec<String>,
-    /// Reference.
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub reference: String,
-    /// Pattern matches (at most `MAX_EVIDENCE_PER_RULE`).
-    pub evidence: Vec<Evidence>,
-    /// Values of the globals the rule mentions, for this file.
-    pub facts: BTreeMap<&'static str, serde_json::Value>,
+    /// The iisweep globals the rule's source mentions (indexes into [`GLOBALS`]).
+    pub globals_used: Vec<usize>,
 }
 
 /// Rule settings, fixed for a sweep.
@@ -175,8 +113,8 @@ impl Default for RuleOptions {
         RuleOptions {
             default_pack: true,
             extra: Vec::new(),
-            timeout: Duration::from_secs(10),
-            max_matches_per_pattern: 100,
+            timeout: Duration::from_secs(DEFAULT_TIMEOUT_SECS),
+            max_matches_per_pattern: DEFAULT_MAX_MATCHES_PER_PATTERN,
         }
     }
 }
@@ -256,11 +194,12 @@ pub fn compile(opts: &RuleOptions) -> Result<RuleSet, String> {
     // Globals are set per file; a condition that is constant under their
     // default values is expected, not a mistake.
     let _ = c.switch_warning("invariant_expr", false);
-    for g in BOOL_GLOBALS {
-        c.define_global(g, false).map_err(|e| e.to_string())?;
-    }
-    for g in STRING_GLOBALS {
-        c.define_global(g, "").map_err(|e| e.to_string())?;
+    for g in GLOBALS {
+        match g.default_value() {
+            FactValue::Bool(b) => c.define_global(g.name, b),
+            FactValue::Str(s) => c.define_global(g.name, s.as_str()),
+        }
+        .map_err(|e| e.to_string())?;
     }
     for (origin, text) in &sources {
         c.add_source(yara_x::SourceCode::from(text.as_str()).with_origin(origin.as_str()))
@@ -284,11 +223,8 @@ pub fn compile(opts: &RuleOptions) -> Result<RuleSet, String> {
             meta.insert(k.to_string(), s);
         }
         let (origin, body) = spans.get(r.identifier()).cloned().unwrap_or_default();
-        let globals_used = BOOL_GLOBALS
-            .iter()
-            .chain(STRING_GLOBALS)
-            .copied()
-            .filter(|g| mentions(&body, g))
+        let globals_used = (0..GLOBALS.len())
+            .filter(|&i| mentions(&body, GLOBALS[i].name))
             .collect();
         let get = |k: &str| meta.get(k).cloned();
         let ri = RuleInfo {
@@ -384,8 +320,9 @@ impl RuleSet {
         self.info.is_empty()
     }
 
-    /// Scan `bytes` with `facts` set as globals. `Err` on timeout or scan failure.
-    pub fn scan(&self, bytes: &[u8], facts: &RuleFacts<'_>) -> Result<Vec<RuleHit>, String> {
+    /// Scan `bytes` with `values` (one per [`GLOBALS`] entry, see
+    /// [`globals::values`]) set as globals. `Err` on timeout or scan failure.
+    pub fn scan(&self, bytes: &[u8], values: &[FactValue]) -> Result<Vec<RuleHit>, String> {
         SCANNER.with(|cell| {
             let mut slot = cell.borrow_mut();
             if slot.as_ref().is_none_or(|(id, _)| *id != self.id) {
@@ -395,18 +332,13 @@ impl RuleSet {
                 *slot = Some((self.id, s));
             }
             let (_, scanner) = slot.as_mut().expect("scanner just set");
-            for (name, v) in facts.bools {
-                scanner.set_global(name, v).map_err(|e| e.to_string())?;
+            for (g, v) in GLOBALS.iter().zip(values) {
+                match v {
+                    FactValue::Bool(b) => scanner.set_global(g.name, *b),
+                    FactValue::Str(s) => scanner.set_global(g.name, s.as_str()),
+                }
+                .map_err(|e| e.to_string())?;
             }
-            scanner
-                .set_global("file_name", facts.file_name.as_str())
-                .map_err(|e| e.to_string())?;
-            scanner
-                .set_global("file_ext", facts.file_ext.as_str())
-                .map_err(|e| e.to_string())?;
-            scanner
-                .set_global("file_path", facts.file_path)
-                .map_err(|e| e.to_string())?;
             let results = match scanner.scan(bytes) {
                 Ok(r) => r,
                 Err(yara_x::errors::ScanError::Timeout) => {
@@ -414,61 +346,14 @@ impl RuleSet {
                 }
                 Err(e) => return Err(format!("rule scan failed: {e}")),
             };
-            let mut hits = Vec::new();
-            for m in results.matching_rules() {
-                let Some(&i) = self
-                    .index
-                    .get(&(m.namespace().to_string(), m.identifier().to_string()))
-                else {
-                    continue;
-                };
-                let ri = &self.info[i];
-                let mut evidence = Vec::new();
-                'p: for p in m.patterns() {
-                    for x in p.matches() {
-                        if evidence.len() >= MAX_EVIDENCE_PER_RULE {
-                            break 'p;
-                        }
-                        evidence.push(Evidence {
-                            pattern: p.identifier().to_string(),
-                            offset: x.range().start,
-                            excerpt: excerpt(x.data()),
-                        });
-                    }
-                }
-                let facts_used = ri
-                    .globals_used
-                    .iter()
-                    .map(|g| {
-                        let v = match *g {
-                            "file_name" => serde_json::Value::from(facts.file_name.as_str()),
-                            "file_ext" => serde_json::Value::from(facts.file_ext.as_str()),
-                            "file_path" => serde_json::Value::from(facts.file_path),
-                            b => serde_json::Value::from(
-                                facts
-                                    .bools
-                                    .iter()
-                                    .find(|(n, _)| *n == b)
-                                    .is_some_and(|x| x.1),
-                            ),
-                        };
-                        (*g, v)
-                    })
-                    .collect();
-                hits.push(RuleHit {
-                    rule: ri.name.clone(),
-                    namespace: ri.namespace.clone(),
-                    layer: ri.layer.clone(),
-                    description: ri.description.clone(),
-                    score: ri.score,
-                    family: ri.family.clone(),
-                    attack: ri.attack.clone(),
-                    reference: ri.reference.clone(),
-                    evidence,
-                    facts: facts_used,
-                });
-            }
-            Ok(hits)
+            Ok(results
+                .matching_rules()
+                .filter_map(|m| {
+                    let key = (m.namespace().to_string(), m.identifier().to_string());
+                    let ri = &self.info[*self.index.get(&key)?];
+                    Some(hit(ri, &m, values))
+                })
+                .collect())
         })
     }
 
@@ -512,6 +397,40 @@ impl RuleSet {
             }
         }
         problems
+    }
+}
+
+/// The reason a matching rule gives: its metadata, up to
+/// [`MAX_EVIDENCE_PER_RULE`] matches, and the globals it mentions.
+fn hit(ri: &RuleInfo, m: &yara_x::Rule<'_, '_>, values: &[FactValue]) -> RuleHit {
+    let mut evidence = Vec::new();
+    'p: for p in m.patterns() {
+        for x in p.matches() {
+            if evidence.len() >= MAX_EVIDENCE_PER_RULE {
+                break 'p;
+            }
+            evidence.push(Evidence {
+                pattern: p.identifier().to_string(),
+                offset: x.range().start,
+                excerpt: excerpt(x.data()),
+            });
+        }
+    }
+    RuleHit {
+        rule: ri.name.clone(),
+        namespace: ri.namespace.clone(),
+        layer: ri.layer.clone(),
+        description: ri.description.clone(),
+        score: ri.score,
+        family: ri.family.clone(),
+        attack: ri.attack.clone(),
+        reference: ri.reference.clone(),
+        evidence,
+        facts: ri
+            .globals_used
+            .iter()
+            .filter_map(|&i| Some((GLOBALS[i].name, values.get(i)?.clone())))
+            .collect(),
     }
 }
 
@@ -572,10 +491,11 @@ mod tests {
         assert!(rs.len() >= 50, "{} rules", rs.len());
         let problems = rs.check_metadata();
         assert!(problems.is_empty(), "{problems:#?}");
-        assert!(rs
-            .info
+        let native = GLOBALS
             .iter()
-            .any(|r| r.globals_used.contains(&"iis_native_module")));
+            .position(|g| g.name == "iis_native_module")
+            .unwrap();
+        assert!(rs.info.iter().any(|r| r.globals_used.contains(&native)));
     }
 
     #[test]

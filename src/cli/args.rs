@@ -1,0 +1,328 @@
+//! Raw flags (clap), their defaults (declared once, here or beside the
+//! stage that owns them), and their validation into the immutable
+//! configurations the stages take.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Args, Subcommand};
+
+use crate::analyze::AnalyzeOptions;
+use crate::discover::{DiscoverOptions, Excludes};
+use crate::load::LoadOptions;
+use crate::model::Level;
+use crate::report::Format;
+use crate::rules::{self, RuleOptions, RuleSet};
+use crate::scan::ScanConfig;
+
+/// Default `--max-filesize`.
+pub const DEFAULT_MAX_FILESIZE: ByteSize = ByteSize(64 << 20);
+/// Default `--mmap-threshold` (see docs/PERFORMANCE.md for the measurement).
+pub const DEFAULT_MMAP_THRESHOLD: ByteSize = ByteSize(16 << 20);
+
+/// A size given on the command line: `123`, `64K`, `64M`, `1G` (also
+/// `KiB`/`MB`-style suffixes; powers of 1024). Shown the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteSize(pub u64);
+
+impl std::fmt::Display for ByteSize {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.0;
+        for (shift, unit) in [(30, "G"), (20, "M"), (10, "K")] {
+            if n != 0 && n % (1 << shift) == 0 {
+                return write!(f, "{}{unit}", n >> shift);
+            }
+        }
+        write!(f, "{n}")
+    }
+}
+
+impl std::str::FromStr for ByteSize {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        parse_size(s).map(ByteSize)
+    }
+}
+
+/// Parse `123`, `64K`, `64M`, `1G` (also `KiB`/`MB`-style suffixes; powers of 1024).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num.parse().map_err(|_| format!("invalid size {s:?}"))?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return Err(format!("invalid size unit in {s:?} (use K, M or G)")),
+    };
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("size {s:?} is too large"))
+}
+
+/// `iisweep rules ...`.
+#[derive(Subcommand, Debug)]
+pub enum RulesCommand {
+    /// List the rules that a scan would use.
+    List {
+        /// Rule options.
+        #[command(flatten)]
+        rules: RuleArgs,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compile rule files or folders and check their metadata (and, where
+    /// the `sample` files exist, that each rule fires on its sample).
+    Check {
+        /// Rule files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Folder that `sample` metadata is relative to (default: a
+        /// `samples-synthetic` folder next to the rules folder, if any).
+        #[arg(long, value_name = "DIR")]
+        samples: Option<PathBuf>,
+    },
+    /// List the globals iisweep defines for every rule (name, type, meaning).
+    Globals {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Print `--define NAME=DEFAULT` arguments for `yr scan` / `yr compile`.
+        #[arg(long, conflicts_with = "json")]
+        yr_defines: bool,
+    },
+}
+
+/// Rule options shared by `scan`, `inspect` and `rules list`.
+#[derive(Args, Debug, Clone)]
+pub struct RuleArgs {
+    /// Add YARA rules from a file or folder (*.yar, *.yara). Repeatable.
+    #[arg(long = "rules", value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    /// Do not use the embedded rule pack (with no --rules: no rules at all).
+    #[arg(long)]
+    pub no_default_rules: bool,
+    /// Per-file rule scan timeout in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = rules::DEFAULT_TIMEOUT_SECS)]
+    pub rule_timeout: u64,
+    /// Most matches kept per pattern and file.
+    #[arg(long, value_name = "N", default_value_t = rules::DEFAULT_MAX_MATCHES_PER_PATTERN)]
+    pub max_matches_per_pattern: usize,
+}
+
+impl RuleArgs {
+    /// Compile the rules these options ask for; `None` when there are none.
+    pub fn compile(&self) -> Result<Option<RuleSet>, String> {
+        if self.no_default_rules && self.rules.is_empty() {
+            return Ok(None);
+        }
+        if self.rule_timeout == 0 {
+            return Err("--rule-timeout must be at least 1 second".into());
+        }
+        let opts = RuleOptions {
+            default_pack: !self.no_default_rules,
+            extra: self.rules.clone(),
+            timeout: std::time::Duration::from_secs(self.rule_timeout),
+            max_matches_per_pattern: self.max_matches_per_pattern.max(1),
+        };
+        rules::compile(&opts).map(Some)
+    }
+}
+
+/// How files are read: shared by `scan`, `inspect` and `rules check`.
+#[derive(Args, Debug, Clone)]
+pub struct LoadArgs {
+    /// Skip (and report) MZ files larger than SIZE (bytes, or with K/M/G suffix).
+    #[arg(long, value_name = "SIZE", default_value_t = DEFAULT_MAX_FILESIZE)]
+    pub max_filesize: ByteSize,
+    /// Memory-map files of at least SIZE instead of reading them.
+    #[arg(long, value_name = "SIZE", default_value_t = DEFAULT_MMAP_THRESHOLD)]
+    pub mmap_threshold: ByteSize,
+    /// Never memory-map (safest on trees that change during the sweep).
+    #[arg(long)]
+    pub no_mmap: bool,
+}
+
+impl Default for LoadArgs {
+    fn default() -> Self {
+        LoadArgs {
+            max_filesize: DEFAULT_MAX_FILESIZE,
+            mmap_threshold: DEFAULT_MMAP_THRESHOLD,
+            no_mmap: false,
+        }
+    }
+}
+
+impl LoadArgs {
+    /// The load stage's options: the one place they are built.
+    pub fn options(&self, follow_symlinks: bool) -> LoadOptions {
+        LoadOptions {
+            max_filesize: self.max_filesize.0,
+            mmap_threshold: if self.no_mmap {
+                u64::MAX
+            } else {
+                self.mmap_threshold.0
+            },
+            follow_symlinks,
+        }
+    }
+}
+
+/// `iisweep scan` flags.
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    /// Files and folders to sweep (default: the current folder, unless --files-from is given).
+    pub paths: Vec<PathBuf>,
+    /// Also sweep the paths listed in FILE, one per line ("-" reads stdin).
+    #[arg(long, value_name = "FILE")]
+    pub files_from: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Worker threads (default: number of CPUs).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+    /// How files are read.
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// Exclude paths matching GLOB (with a "/": whole path; without: file or folder name). Repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Follow symbolic links (loops are detected; excludes also apply to the resolved path).
+    #[arg(long)]
+    pub follow_symlinks: bool,
+    /// Do not descend into other file systems.
+    #[arg(long)]
+    pub one_file_system: bool,
+    /// Also emit records for files that are not PE (json/ndjson).
+    #[arg(long)]
+    pub report_all: bool,
+    /// Compute section entropy for every PE, not only IIS components.
+    #[arg(long)]
+    pub entropy_all: bool,
+    /// Do not read .NET metadata (no managed roles; for measuring its cost).
+    #[arg(long)]
+    pub no_dotnet: bool,
+    /// Do not parse or verify Authenticode signatures (the signature
+    /// globals read false; for measuring its cost).
+    #[arg(long)]
+    pub no_authenticode: bool,
+    /// Also trust this code-signing root (PEM or DER certificate file, e.g.
+    /// your organisation's own CA). Repeatable. Never counts as Microsoft.
+    #[arg(long = "trust-root", value_name = "CERT")]
+    pub trust_roots: Vec<PathBuf>,
+    /// Rule options.
+    #[command(flatten)]
+    pub rules: RuleArgs,
+    /// Print only files at or above this level (errors and skips always print).
+    #[arg(long, value_enum, default_value_t = Level::None)]
+    pub min_level: Level,
+    /// Set exit-code bit 1 when any file reaches this level.
+    #[arg(long, value_enum, default_value_t = Level::Info)]
+    pub fail_level: Level,
+    /// No progress display, no per-file error lines on stderr.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// `iisweep inspect` flags.
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    /// The file.
+    pub file: PathBuf,
+    /// Print the JSON record instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// How the file is read (the same size cap as `scan`).
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// Also trust this code-signing root (PEM or DER). Repeatable.
+    #[arg(long = "trust-root", value_name = "CERT")]
+    pub trust_roots: Vec<PathBuf>,
+    /// Rule options.
+    #[command(flatten)]
+    pub rules: RuleArgs,
+}
+
+/// Loads `--trust-root` certificates once per process, shared by every
+/// worker.
+pub fn trust_roots(paths: &[PathBuf]) -> Result<Arc<[crate::authenticode::UserRoot]>, String> {
+    if paths.is_empty() {
+        return Ok(Arc::from([]));
+    }
+    crate::authenticode::load_roots(paths)
+        .map(Arc::from)
+        .map_err(|e| format!("--trust-root: {e}"))
+}
+
+/// Validate scan flags into a config.
+pub fn scan_config(a: &ScanArgs) -> Result<ScanConfig, String> {
+    let threads = match a.threads {
+        Some(0) => return Err("--threads must be at least 1".into()),
+        Some(n) => n,
+        None => std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
+    };
+    let excludes = Excludes::new(&a.exclude).map_err(|e| format!("--exclude: {e}"))?;
+    if a.fail_level == Level::None {
+        return Err("--fail-level must be info, notice, warning or alert".into());
+    }
+    let rules = a.rules.compile()?.map(Arc::new);
+    let trust_roots = trust_roots(&a.trust_roots)?;
+    let mut roots = a.paths.clone();
+    if roots.is_empty() && a.files_from.is_none() {
+        roots.push(PathBuf::from("."));
+    }
+    Ok(ScanConfig {
+        roots,
+        files_from: a.files_from.clone(),
+        threads,
+        discover: DiscoverOptions {
+            threads,
+            follow_symlinks: a.follow_symlinks,
+            one_file_system: a.one_file_system,
+            excludes,
+        },
+        load: a.load.options(a.follow_symlinks),
+        analyze: AnalyzeOptions {
+            entropy_all: a.entropy_all,
+            no_dotnet: a.no_dotnet,
+            no_authenticode: a.no_authenticode,
+            trust_roots,
+            ..Default::default()
+        },
+        rules,
+        report_not_pe: a.report_all,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("123").unwrap(), 123);
+        assert_eq!(parse_size("64M").unwrap(), 64 << 20);
+        assert_eq!(parse_size("2KiB").unwrap(), 2048);
+        assert_eq!(parse_size("1g").unwrap(), 1 << 30);
+        assert!(parse_size("12X").is_err());
+        assert!(parse_size("").is_err());
+        assert!(parse_size("99999999999999999999G").is_err());
+    }
+
+    #[test]
+    fn sizes_print_as_they_are_written() {
+        assert_eq!(DEFAULT_MAX_FILESIZE.to_string(), "64M");
+        assert_eq!(DEFAULT_MMAP_THRESHOLD.to_string(), "16M");
+        assert_eq!(ByteSize(1 << 30).to_string(), "1G");
+        assert_eq!(ByteSize(1536).to_string(), "1536");
+        assert_eq!(ByteSize(0).to_string(), "0");
+        for s in ["64M", "16M", "1G", "1536", "3K"] {
+            assert_eq!(s.parse::<ByteSize>().unwrap().to_string(), s);
+        }
+    }
+}

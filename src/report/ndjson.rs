@@ -1,0 +1,53 @@
+//! NDJSON printer: one `file` record per line as each file completes
+//! (completion order), then one `summary` record.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::record::{file_record, summary_record, tool_record, SummaryRecord, ToolRecord};
+use super::{Filter, Printer};
+use crate::model::FileReport;
+use crate::summary::Summary;
+
+/// The last line of an NDJSON stream.
+#[derive(Serialize)]
+struct SummaryLine {
+    record: &'static str,
+    tool: ToolRecord,
+    summary: SummaryRecord,
+}
+
+/// NDJSON printer: streams.
+pub struct NdjsonPrinter<W: Write> {
+    out: W,
+    filter: Filter,
+}
+
+impl<W: Write> NdjsonPrinter<W> {
+    /// New printer over `out`.
+    pub fn new(out: W, filter: Filter) -> Self {
+        NdjsonPrinter { out, filter }
+    }
+}
+
+impl<W: Write> Printer for NdjsonPrinter<W> {
+    fn file(&mut self, r: &FileReport) -> io::Result<()> {
+        if !self.filter.keep(r) {
+            return Ok(());
+        }
+        serde_json::to_writer(&mut self.out, &file_record(r))?;
+        self.out.write_all(b"\n")
+    }
+
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        let line = SummaryLine {
+            record: "summary",
+            tool: tool_record(),
+            summary: summary_record(summary),
+        };
+        serde_json::to_writer(&mut self.out, &line)?;
+        self.out.write_all(b"\n")?;
+        self.out.flush()
+    }
+}

@@ -1,0 +1,208 @@
+//! The rule globals, declared once: name, type, meaning, and how each
+//! file's value is computed from its facts. The compiler defines them, the
+//! scanner sets them per file, the reasons of a verdict quote the ones a
+//! rule mentions, `iisweep rules globals` lists them, and a test checks
+//! that `signatures/README.md` documents every one. Adding a global is one
+//! entry in [`GLOBALS`].
+
+use std::path::Path;
+
+use crate::model::{FactValue, Facts, Role};
+use crate::util::path::{extension, file_name_lower};
+
+/// What a file's global values are computed from.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject<'a> {
+    /// The path as walked or given.
+    pub path: &'a Path,
+    /// The file's facts.
+    pub facts: &'a Facts,
+}
+
+/// How a global's value is computed.
+#[derive(Clone, Copy)]
+pub enum Getter {
+    /// A boolean global.
+    Bool(fn(&Subject<'_>) -> bool),
+    /// A string global.
+    Str(fn(&Subject<'_>) -> String),
+}
+
+/// One rule global.
+#[derive(Clone, Copy)]
+pub struct Global {
+    /// Identifier in rule conditions.
+    pub name: &'static str,
+    /// What it means, as `signatures/README.md` documents it.
+    pub doc: &'static str,
+    /// How its value is computed.
+    pub get: Getter,
+}
+
+impl std::fmt::Debug for Global {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Global").field("name", &self.name).finish()
+    }
+}
+
+impl Global {
+    const fn bool(name: &'static str, doc: &'static str, f: fn(&Subject<'_>) -> bool) -> Global {
+        Global {
+            name,
+            doc,
+            get: Getter::Bool(f),
+        }
+    }
+
+    const fn string(
+        name: &'static str,
+        doc: &'static str,
+        f: fn(&Subject<'_>) -> String,
+    ) -> Global {
+        Global {
+            name,
+            doc,
+            get: Getter::Str(f),
+        }
+    }
+
+    /// `bool` or `string`.
+    pub fn type_name(&self) -> &'static str {
+        match self.get {
+            Getter::Bool(_) => "bool",
+            Getter::Str(_) => "string",
+        }
+    }
+
+    /// The value for one file.
+    pub fn value(&self, s: &Subject<'_>) -> FactValue {
+        match self.get {
+            Getter::Bool(f) => FactValue::Bool(f(s)),
+            Getter::Str(f) => FactValue::Str(f(s)),
+        }
+    }
+
+    /// The value every global has before a file sets it (`false`, `""`).
+    pub fn default_value(&self) -> FactValue {
+        match self.get {
+            Getter::Bool(_) => FactValue::Bool(false),
+            Getter::Str(_) => FactValue::Str(String::new()),
+        }
+    }
+}
+
+fn signature<'a>(s: &Subject<'a>) -> Option<&'a crate::authenticode::CodeSignature> {
+    s.facts.code_signature.as_ref()
+}
+
+/// Every global, in the order rules see them.
+pub static GLOBALS: &[Global] = &[
+    Global::bool("iis_native_module", "exports `RegisterModule` (as IIS would find it)", |s| {
+        s.facts.has_role(Role::NativeModule)
+    }),
+    Global::bool("iis_isapi_extension", "exports `GetExtensionVersion` + `HttpExtensionProc`", |s| {
+        s.facts.has_role(Role::IsapiExtension)
+    }),
+    Global::bool("iis_isapi_filter", "exports `GetFilterVersion` + `HttpFilterProc`", |s| {
+        s.facts.has_role(Role::IsapiFilter)
+    }),
+    Global::bool(
+        "iis_managed_module",
+        "a .NET class implements `System.Web.IHttpModule` (following base classes)",
+        |s| s.facts.has_role(Role::ManagedModule),
+    ),
+    Global::bool(
+        "iis_managed_handler",
+        "a .NET class implements `IHttpHandler` / `IHttpAsyncHandler`",
+        |s| s.facts.has_role(Role::ManagedHandler),
+    ),
+    Global::bool("iis_component", "any of the above", |s| s.facts.is_component()),
+    Global::bool("is_dotnet", "has .NET metadata", |s| {
+        s.facts.pe.as_ref().is_some_and(|p| p.is_dotnet())
+    }),
+    Global::bool(
+        "is_signed",
+        "has an Authenticode certificate table (proves nothing by itself)",
+        |s| s.facts.pe.as_ref().is_some_and(|p| p.has_certificate_table()),
+    ),
+    Global::bool(
+        "signature_valid",
+        "the primary signature verifies against the file: image digest, message digest and signer signature",
+        |s| signature(s).is_some_and(|c| c.digest_valid && c.signature_valid),
+    ),
+    Global::bool(
+        "chain_trusted",
+        "`signature_valid` and the signer chains, each link verified, to an embedded root (`src/authenticode/roots/ROOTS.md`) or a `--trust-root`",
+        |s| signature(s).is_some_and(|c| c.chain_trusted),
+    ),
+    Global::bool(
+        "microsoft_signed",
+        "some signature (primary or nested) is valid and chains to a Microsoft code-signing root; a certificate that only says \"Microsoft\" does not count",
+        |s| signature(s).is_some_and(|c| c.microsoft_signed),
+    ),
+    Global::string("file_name", "base name, lowercased", |s| file_name_lower(s.path)),
+    Global::string("file_ext", "extension, lowercased, without the dot, `\"\"` if none", |s| {
+        extension(s.path).unwrap_or_default()
+    }),
+    Global::string("file_path", "full path as given", |s| {
+        s.path.to_str().unwrap_or("").to_string()
+    }),
+];
+
+/// The value of every global for one file, in [`GLOBALS`] order.
+pub fn values(s: &Subject<'_>) -> Vec<FactValue> {
+    GLOBALS.iter().map(|g| g.value(s)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_identifiers() {
+        let mut seen = std::collections::BTreeSet::new();
+        for g in GLOBALS {
+            assert!(seen.insert(g.name), "{} declared twice", g.name);
+            assert!(g
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'_' || b.is_ascii_digit()));
+            assert!(!g.doc.is_empty());
+        }
+    }
+
+    /// `signatures/README.md` documents every global with its type.
+    #[test]
+    fn the_pack_readme_documents_every_global() {
+        let readme = include_str!("../../signatures/README.md");
+        for g in GLOBALS {
+            let row = format!("| `{}` | {} | {} |", g.name, g.type_name(), g.doc);
+            assert!(
+                readme.contains(&row),
+                "signatures/README.md lacks the row {row:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn values_follow_the_facts() {
+        let facts = Facts {
+            roles: vec![Role::IsapiFilter],
+            ..Facts::default()
+        };
+        let v = values(&Subject {
+            path: Path::new("/srv/Bin/Filter.DLL"),
+            facts: &facts,
+        });
+        let get = |n: &str| &v[GLOBALS.iter().position(|g| g.name == n).unwrap()];
+        assert_eq!(get("iis_isapi_filter"), &FactValue::Bool(true));
+        assert_eq!(get("iis_component"), &FactValue::Bool(true));
+        assert_eq!(get("iis_native_module"), &FactValue::Bool(false));
+        assert_eq!(get("file_name"), &FactValue::Str("filter.dll".into()));
+        assert_eq!(get("file_ext"), &FactValue::Str("dll".into()));
+        assert_eq!(
+            get("file_path"),
+            &FactValue::Str("/srv/Bin/Filter.DLL".into())
+        );
+    }
+}
