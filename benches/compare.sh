@@ -24,12 +24,8 @@ cat > "$work/one.yar" <<'YAR'
 import "pe"
 rule native_iis_module { condition: pe.exports("RegisterModule") }
 YAR
-# yr needs the iisweep globals defined to compile the pack.
-defs=()
-for g in iis_native_module iis_isapi_extension iis_isapi_filter iis_managed_module iis_managed_handler iis_component is_dotnet is_signed signature_valid chain_trusted microsoft_signed; do
-  defs+=(--define "$g=false")
-done
-for g in file_name file_ext file_path; do defs+=(--define "$g=\"\""); done
+# yr needs the iisweep globals defined to compile the pack: iisweep lists them.
+mapfile -t defs < <("$bin" rules globals --yr-defines)
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 

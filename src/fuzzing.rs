@@ -1,5 +1,5 @@
 //! Input decodings shared by the cargo-fuzz targets (`fuzz/fuzz_targets/`)
-//! and their regression test (`tests/fuzz_regressions.rs`), so the two
+//! and their regression test (`tests/it/fuzz_regressions.rs`), so the two
 //! cannot drift apart. Not part of the API a sweep uses.
 
 use crate::dotnet::{parse_with_tables, DotnetInfo};

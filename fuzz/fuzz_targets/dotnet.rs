@@ -2,7 +2,7 @@
 //! which runs the lean read a sweep uses and then lists every table row).
 //! The input layout (a 16-byte prefix giving the CLR directory and one
 //! section, then the file) is decoded by `iisweep::fuzzing::DotnetInput`,
-//! which the regression test `tests/fuzz_regressions.rs` uses too.
+//! which the regression test `tests/it/fuzz_regressions.rs` uses too.
 #![no_main]
 
 use iisweep::fuzzing::DotnetInput;

@@ -44,9 +44,20 @@ def has_cert_table(path):
         return False
 
 
+def global_defaults(iisweep):
+    """Every global iisweep defines, at its default value (`rules globals`)."""
+    out = subprocess.run([iisweep, "rules", "globals", "--json"],
+                         check=True, capture_output=True, text=True).stdout
+    return {g["name"]: ("false" if g["type"] == "bool" else '""') for g in json.loads(out)}
+
+
+DEFAULTS = {}
+
+
 def defines(sample, path):
     roles = set(sample.get("roles", []))
-    d = {g: str(r in roles).lower() for r, g in ROLE_GLOBALS.items()}
+    d = dict(DEFAULTS)
+    d.update({g: str(r in roles).lower() for r, g in ROLE_GLOBALS.items()})
     d["iis_component"] = str(bool(roles)).lower()
     d["is_dotnet"] = str(bool(roles & {"managed_module", "managed_handler"})).lower()
     d["is_signed"] = str(has_cert_table(path)).lower()
@@ -75,7 +86,9 @@ def fired(yr, sample, path):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--yr", default="yr")
+    ap.add_argument("--iisweep", default=os.path.join(os.path.dirname(SAMPLES), "target", "release", "iisweep"))
     a = ap.parse_args()
+    DEFAULTS.update(global_defaults(a.iisweep))
     manifest = json.load(open(os.path.join(HERE, "manifest.json")))
     bad = 0
     for s in manifest["samples"]:

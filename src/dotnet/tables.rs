@@ -34,7 +34,7 @@ macro_rules! tables {
             pub(crate) const $konst: usize = $id;
         )+
         /// Columns by their ECMA-335 II.22 names, one enum per table.
-        #[allow(dead_code)]
+        #[allow(dead_code, clippy::enum_variant_names)]
         pub(crate) mod col {
             $(
                 #[doc = concat!("Columns of the `", $spec, "` table.")]
@@ -464,6 +464,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::needless_range_loop)]
     fn schema_covers_all_tables() {
         for t in 0..TABLE_COUNT {
             assert!(!schema(t).is_empty(), "{}", TABLE_NAMES[t]);

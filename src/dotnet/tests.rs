@@ -78,6 +78,7 @@ impl Md {
         v.len() as u32
     }
 
+    #[allow(clippy::needless_range_loop)]
     fn tables(&self) -> Vec<u8> {
         let mut rows = [0u32; 64];
         for (&t, r) in &self.rows {

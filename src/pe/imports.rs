@@ -261,7 +261,7 @@ pub fn imphash(imports: &[ImportedDll]) -> Option<String> {
     for d in imports {
         let dll_lower = d.dll.to_lowercase();
         let lib = match dll_lower.rsplit_once('.') {
-            Some((stem, ext)) if matches!(ext, "dll" | "ocx" | "sys") => stem,
+            Some((stem, "dll" | "ocx" | "sys")) => stem,
             _ => dll_lower.as_str(),
         };
         for f in &d.functions {

@@ -245,7 +245,7 @@ fn optional_header(
         offset,
         magic: opt.standard_fields.magic,
         pe64,
-        entry_point: opt.standard_fields.address_of_entry_point as u32,
+        entry_point: opt.standard_fields.address_of_entry_point,
         image_base: w.image_base,
         section_alignment: w.section_alignment,
         file_alignment: w.file_alignment,

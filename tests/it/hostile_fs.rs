@@ -7,10 +7,10 @@ use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+use crate::common;
 
 fn module_dll() -> Vec<u8> {
     std::fs::read(
@@ -21,40 +21,11 @@ fn module_dll() -> Vec<u8> {
 
 /// Run iisweep with a 60 s watchdog; returns (exit code, stdout, stderr).
 fn run(args: &[&OsStr]) -> (i32, Vec<u8>, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_iisweep"))
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    let out_pipe = child.stdout.take().unwrap();
-    let err_pipe = child.stderr.take().unwrap();
-    let out_t = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        std::io::Read::read_to_end(&mut { out_pipe }, &mut v).unwrap();
-        v
-    });
-    let err_t = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        std::io::Read::read_to_end(&mut { err_pipe }, &mut v).unwrap();
-        v
-    });
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if start.elapsed() > Duration::from_secs(60) {
-            child.kill().unwrap();
-            panic!("iisweep hung on a hostile tree");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let out = common::iisweep(args);
     (
-        status.code().unwrap_or(-1),
-        out_t.join().unwrap(),
-        String::from_utf8_lossy(&err_t.join().unwrap()).into_owned(),
+        out.status.code().unwrap_or(-1),
+        out.stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
 
@@ -67,11 +38,7 @@ fn scan_ndjson(extra: &[&str], path: &Path) -> (i32, Vec<u8>, String) {
 }
 
 fn records(out: &[u8]) -> Vec<Value> {
-    String::from_utf8(out.to_vec())
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    common::ndjson(out)
 }
 
 fn mkfifo(p: &Path) {

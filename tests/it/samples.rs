@@ -3,28 +3,17 @@
 //! documented exit codes.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples-synthetic")
-}
+use crate::common;
 
-fn iisweep(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iisweep"))
-        .args(args)
-        .output()
-        .expect("run iisweep")
-}
+use common::{iisweep, samples_root as root};
 
 fn ndjson(out: &Output) -> Vec<Value> {
-    String::from_utf8(out.stdout.clone())
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad ndjson line {l:?}: {e}")))
-        .collect()
+    common::ndjson(&out.stdout)
 }
 
 /// Every manifest entry, keyed by path relative to samples-synthetic/.
@@ -152,7 +141,7 @@ fn signature_expectations(path: &str, entry: &Value, rec: &Value, failures: &mut
 
 #[test]
 fn every_manifest_entry_matches() {
-    let out = iisweep(&[
+    let out = iisweep([
         "scan",
         "--format",
         "ndjson",
@@ -260,7 +249,7 @@ fn every_manifest_entry_matches() {
 #[test]
 fn exit_codes() {
     // Components present: bit 1.
-    let out = iisweep(&[
+    let out = iisweep([
         "scan",
         "-q",
         root().join("native/x64/module.dll").to_str().unwrap(),
@@ -272,14 +261,14 @@ fn exit_codes() {
         String::from_utf8_lossy(&out.stderr)
     );
     // Nothing found: 0.
-    let out = iisweep(&[
+    let out = iisweep([
         "scan",
         "-q",
         root().join("native/x64/benign.dll").to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(0));
     // A missing path is a per-file error: bit 4, and the sweep still reports the rest.
-    let out = iisweep(&[
+    let out = iisweep([
         "scan",
         "--format",
         "ndjson",
@@ -290,17 +279,17 @@ fn exit_codes() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("iisweep: /nonexistent/iisweep-test: "));
     // Bad usage: 2.
     assert_eq!(
-        iisweep(&["scan", "--threads", "0", "."]).status.code(),
+        iisweep(["scan", "--threads", "0", "."]).status.code(),
         Some(2)
     );
     assert_eq!(
-        iisweep(&["scan", "--max-filesize", "12Q", "."])
+        iisweep(["scan", "--max-filesize", "12Q", "."])
             .status
             .code(),
         Some(2)
     );
     assert_eq!(
-        iisweep(&["scan", "--exclude", "[", "."]).status.code(),
+        iisweep(["scan", "--exclude", "[", "."]).status.code(),
         Some(2)
     );
 }
@@ -309,7 +298,7 @@ fn exit_codes() {
 fn every_format_reports_the_same_components() {
     let dir = root().join("native");
     let d = dir.to_str().unwrap();
-    let nd = ndjson(&iisweep(&["scan", "--format", "ndjson", d]));
+    let nd = ndjson(&iisweep(["scan", "--format", "ndjson", d]));
     let summary = nd.last().unwrap();
     assert_eq!(summary["record"], "summary");
     assert_eq!(summary["tool"]["name"], "iisweep");
@@ -325,7 +314,7 @@ fn every_format_reports_the_same_components() {
     );
     assert!(nd_components.len() >= 10);
 
-    let out = iisweep(&["scan", "--format", "json", d]);
+    let out = iisweep(["scan", "--format", "json", d]);
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["tool"]["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(doc["settings"]["max_filesize"], 64 << 20);
@@ -359,7 +348,7 @@ fn every_format_reports_the_same_components() {
             .unwrap()
     );
 
-    let table = String::from_utf8(iisweep(&["scan", "--format", "table", d]).stdout).unwrap();
+    let table = String::from_utf8(iisweep(["scan", "--format", "table", d]).stdout).unwrap();
     assert!(
         table.starts_with("IIS components and findings ("),
         "components come first:\n{table}"
@@ -375,7 +364,7 @@ fn every_format_reports_the_same_components() {
 
 #[test]
 fn ecs_fields_of_a_rich_sample() {
-    let out = iisweep(&[
+    let out = iisweep([
         "scan",
         "--format",
         "ndjson",
@@ -407,7 +396,7 @@ fn ecs_fields_of_a_rich_sample() {
         "components get entropy"
     );
     // Ordinal-only exports are listed.
-    let out = iisweep(&[
+    let out = iisweep([
         "inspect",
         "--json",
         root()
@@ -422,7 +411,7 @@ fn ecs_fields_of_a_rich_sample() {
 
 #[test]
 fn inspect_explains_a_file() {
-    let out = iisweep(&[
+    let out = iisweep([
         "inspect",
         root().join("native/x64/proxy.dll").to_str().unwrap(),
     ]);
@@ -430,7 +419,7 @@ fn inspect_explains_a_file() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("IIS roles   native_module"));
     assert!(text.contains("forwarded to realmod.RegisterModule"));
-    let out = iisweep(&[
+    let out = iisweep([
         "inspect",
         root()
             .join("malformed/export_name_newline_esc_x64_module.dll")

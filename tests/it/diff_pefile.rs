@@ -7,7 +7,7 @@
 //! them). Outside CI a missing prerequisite skips the test with a message;
 //! under CI (`CI` set) it fails.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

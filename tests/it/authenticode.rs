@@ -4,27 +4,18 @@
 //! under `samples-synthetic/signed/` seen from every angle the manifest
 //! does not cover (inspect, globals, the `--no-authenticode` switch).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
 const MSVC_DIR: &str = "/tmp/iisweep-msvc-runtime";
 
 fn scan(args: &[&str]) -> Vec<Value> {
-    let out = Command::new(env!("CARGO_BIN_EXE_iisweep"))
-        .args(["scan", "--format", "ndjson", "--report-all"])
-        .args(args)
-        .output()
-        .expect("run iisweep");
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .filter(|r: &Value| r["record"] == "file")
-        .collect()
+    let mut all = vec!["scan", "--format", "ndjson", "--report-all"];
+    all.extend_from_slice(args);
+    common::file_records(&common::iisweep(all))
 }
 
 fn signed_dir() -> PathBuf {
@@ -109,11 +100,7 @@ fn tampering_a_microsoft_dll_is_detected() {
 #[test]
 fn inspect_explains_signatures_and_the_switch_turns_them_off() {
     let f = signed_dir().join("fake_microsoft_fullchain.dll");
-    let out = Command::new(env!("CARGO_BIN_EXE_iisweep"))
-        .arg("inspect")
-        .arg(&f)
-        .output()
-        .unwrap();
+    let out = common::iisweep(["inspect".as_ref(), f.as_os_str()]);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
         text.contains("signature   untrusted_root   microsoft_signed=false"),
@@ -181,12 +168,13 @@ fn trust_root_adds_an_anchor() {
         assert_eq!(cs["chain_trusted"], false, "{n}: {cs}");
     }
     // A file that is not a certificate is a fatal error with the file named.
-    let out = Command::new(env!("CARGO_BIN_EXE_iisweep"))
-        .args(["scan", "--trust-root"])
-        .arg(dir.join("manifest.json"))
-        .arg(&dir)
-        .output()
-        .unwrap();
+    let manifest = dir.join("manifest.json");
+    let out = common::iisweep([
+        "scan".as_ref(),
+        "--trust-root".as_ref(),
+        manifest.as_os_str(),
+        dir.as_os_str(),
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(

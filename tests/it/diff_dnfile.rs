@@ -4,7 +4,7 @@
 //! MemberRef names and AssemblyRef names must agree for every file dnfile
 //! reads cleanly. Naming conventions are in `tests/diff/dotnet_reference.py`.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

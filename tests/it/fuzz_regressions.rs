@@ -120,7 +120,7 @@ fn every_fixture_returns_from_analyze_bytes() {
 
 /// Helper for choosing new fixtures, not a check: ranks the files of a fuzz
 /// corpus by size with what each reaches. Run as
-/// `FUZZ_CORPUS=fuzz/corpus/dotnet cargo test --test fuzz_regressions rank_corpus -- --ignored --nocapture`
+/// `FUZZ_CORPUS=fuzz/corpus/dotnet cargo test --release --test it fuzz_regressions::rank_corpus -- --ignored --nocapture`
 #[test]
 #[ignore = "tool: needs FUZZ_CORPUS"]
 fn rank_corpus() {

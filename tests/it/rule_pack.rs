@@ -2,24 +2,18 @@
 //! metadata and fires on the sample it names (`iisweep rules check`), and
 //! no benign DLL of Debian's wine64 or mono packages reaches `warning`.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
-fn iisweep(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_iisweep"))
-        .args(args)
-        .output()
-        .expect("run iisweep")
-}
+use common::iisweep;
 
 #[test]
 fn every_rule_has_metadata_and_fires_on_its_sample() {
     let sig = Path::new(env!("CARGO_MANIFEST_DIR")).join("signatures");
-    let out = iisweep(&["rules", "check", sig.to_str().unwrap()]);
+    let out = iisweep(["rules", "check", sig.to_str().unwrap()]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "rules check failed:\n{text}");
     let line = text.lines().last().unwrap();
@@ -45,7 +39,7 @@ fn rules_check_reports_a_rule_that_does_not_fire() {
          rule nometa { condition: false }\n",
     )
     .unwrap();
-    let out = iisweep(&[
+    let out = iisweep([
         "rules",
         "check",
         dir.path().join("signatures").to_str().unwrap(),
@@ -61,7 +55,7 @@ fn rules_check_reports_a_rule_that_does_not_fire() {
 
 #[test]
 fn rules_list_shows_the_pack() {
-    let out = iisweep(&["rules", "list", "--json"]);
+    let out = iisweep(["rules", "list", "--json"]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let rules = v.as_array().unwrap();
     for layer in ["identification", "heuristic", "family"] {
@@ -77,7 +71,7 @@ fn user_rules_add_to_and_replace_the_pack() {
     std::fs::write(&rule, "rule user_register_module { meta: score = 70 strings: $a = \"RegisterModule\" condition: $a and iis_native_module }\n").unwrap();
     let sample =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("samples-synthetic/native/x64/module.dll");
-    let out = iisweep(&[
+    let out = iisweep([
         "scan",
         "--format",
         "ndjson",
@@ -96,7 +90,7 @@ fn user_rules_add_to_and_replace_the_pack() {
     assert_eq!(rec["event"]["risk_score"], 70.0);
     // A broken user rule stops the run with file and line.
     std::fs::write(&rule, "rule broken {\n condition: nope\n}\n").unwrap();
-    let out = iisweep(&[
+    let out = iisweep([
         "scan",
         "--rules",
         rule.to_str().unwrap(),
@@ -105,7 +99,7 @@ fn user_rules_add_to_and_replace_the_pack() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("mine.yar:2"));
     // --min-level filters the output; --fail-level drives the exit code.
-    let out = iisweep(&[
+    let out = iisweep([
         "scan",
         "--format",
         "ndjson",

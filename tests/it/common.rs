@@ -1,10 +1,97 @@
-//! Shared helpers of the differential tests.
+//! Shared helpers: the one runner of the `iisweep` binary, NDJSON parsing,
+//! prerequisites, file lists, and the differential comparison.
 #![allow(dead_code)]
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+/// Longest any one run of the binary may take before the test fails as a
+/// hang (no hostile input may make a sweep hang).
+pub const RUN_LIMIT: Duration = Duration::from_secs(300);
+
+/// The `file` records of NDJSON output.
+pub fn file_records(out: &Output) -> Vec<Value> {
+    ndjson(&out.stdout)
+        .into_iter()
+        .filter(|r| r["record"] == "file")
+        .collect()
+}
+
+/// Runs `iisweep ARGS...` with `stdin` as its standard input (none when
+/// `None`), failing the test if it runs longer than [`RUN_LIMIT`].
+pub fn run_with_stdin<I, S>(args: I, stdin: Option<&[u8]>) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iisweep"))
+        .args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run iisweep");
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().unwrap();
+        let input = input.to_vec();
+        std::thread::spawn(move || std::io::Write::write_all(&mut pipe, &input));
+    }
+    let start = Instant::now();
+    let drain = |mut r: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut v = Vec::new();
+            std::io::Read::read_to_end(&mut r, &mut v).unwrap();
+            v
+        })
+    };
+    let out_t = drain(Box::new(child.stdout.take().unwrap()));
+    let err_t = drain(Box::new(child.stderr.take().unwrap()));
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > RUN_LIMIT {
+            child.kill().unwrap();
+            panic!("iisweep ran longer than {RUN_LIMIT:?} (hang)");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    Output {
+        status,
+        stdout: out_t.join().unwrap(),
+        stderr: err_t.join().unwrap(),
+    }
+}
+
+/// Runs `iisweep ARGS...` (see [`run_with_stdin`]).
+pub fn iisweep<I, S>(args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    run_with_stdin(args, None)
+}
+
+/// NDJSON bytes as records.
+pub fn ndjson(out: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad NDJSON line {l:?}: {e}")))
+        .collect()
+}
+
+/// `samples-synthetic/` of this checkout.
+pub fn samples_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples-synthetic")
+}
 
 /// True when `python3 -c "import <module>"` works.
 pub fn python_has(module: &str) -> bool {
