@@ -24,15 +24,24 @@ cat > "$work/one.yar" <<'YAR'
 import "pe"
 rule native_iis_module { condition: pe.exports("RegisterModule") }
 YAR
-# yr needs the iisweep globals defined to compile the pack: iisweep lists them.
-mapfile -t defs < <("$bin" rules globals --yr-defines)
+# yr needs the iisweep globals defined to compile the pack: iisweep lists them
+# (an older binary without `rules globals` borrows this checkout's build).
+mapfile -t defs < <("$bin" rules globals --yr-defines 2>/dev/null ||
+  "$repo/target/release/iisweep" rules globals --yr-defines)
+[ ${#defs[@]} -gt 0 ] || { echo "compare.sh: no rule globals from $bin" >&2; exit 2; }
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 declare -A WALL RSS
 measure() { # name cmd...
   local name=$1; shift
-  "$@" >/dev/null 2>&1 || true # warm-up, hot cache
+  local rc=0
+  "$@" >/dev/null 2>"$work/err" || rc=$? # warm-up, hot cache
+  # iisweep exits 1/4/5 for findings and per-file errors, yr and yara 0:
+  # anything else means the command did not run.
+  if [ "$rc" -ge 2 ] && [ "$rc" -ne 4 ] && [ "$rc" -ne 5 ]; then
+    echo "compare.sh: $name failed (exit $rc): $(head -c 300 "$work/err")" >&2
+  fi
   local walls=() rsss=()
   for _ in $(seq "$runs"); do
     /usr/bin/time -f "%e %M" -o "$work/t" "$@" >/dev/null 2>"$work/err" || true
