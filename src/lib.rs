@@ -17,6 +17,7 @@
 pub mod analyze;
 pub mod authenticode;
 pub mod cli;
+pub mod config;
 pub mod discover;
 pub mod dotnet;
 #[doc(hidden)]

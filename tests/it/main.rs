@@ -16,3 +16,4 @@ mod layout;
 mod output_safety;
 mod rule_pack;
 mod samples;
+mod server_view;

@@ -1,0 +1,777 @@
+//! From files to the server: follow the redirection, read the effective
+//! `applicationHost.config`, find and read the `web.config` of every
+//! folder the sites serve, then merge the directives into registrations
+//! (with their scope, affected sites and `enabled` state) and the module
+//! list of every application.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use super::image::{DiskImage, Location};
+use super::read::{self, Contents, Directive, Entry, Reader, Role, Structure};
+use super::xml::{self, ConfigError, ErrorKind};
+use super::{
+    findings, history, resolve, ConfigFile, FileKind, Pos, Redirection, Registration,
+    RegistrationKind, ServerView, Status, ValueKind,
+};
+
+/// Most `web.config` files read per image.
+pub const MAX_WEB_CONFIGS: usize = 100_000;
+/// Deepest folder descended below a site's physical path looking for
+/// `web.config` files.
+pub const MAX_SITE_DEPTH: usize = 32;
+
+/// One URL the sites serve from a physical folder.
+#[derive(Debug, Clone)]
+pub struct Served {
+    /// `Site` + application path + virtual directory path, without a
+    /// trailing `/` (`Default Web Site`, `Default Web Site/app1`).
+    pub url: String,
+    /// The site.
+    pub site: String,
+    /// The application path (`/`, `/app1`).
+    pub app: String,
+    /// The application's pool.
+    pub pool: Option<String>,
+    /// The folder on the image.
+    pub physical: Option<PathBuf>,
+    /// The application's root folder (its `bin/` and `App_Code/`).
+    pub app_root: Option<PathBuf>,
+}
+
+/// Builds the view of the server whose `applicationHost.config` is
+/// `apphost` (a host path on `image`).
+pub fn build(image: DiskImage, apphost: &Path) -> ServerView {
+    let mut v = ServerView {
+        image,
+        files: Vec::new(),
+        errors: Vec::new(),
+        redirection: None,
+        structure: Structure::default(),
+        entries: Vec::new(),
+        registrations: Vec::new(),
+        findings: Vec::new(),
+        history: Vec::new(),
+        history_dir: None,
+        by_file: HashMap::new(),
+    };
+    let Some(effective) = follow_redirection(&mut v, apphost) else {
+        if let Some(r) = v.redirection.clone() {
+            findings::shared_config_outside(&mut v, &r);
+        }
+        return v;
+    };
+    let index = add_file(
+        &mut v,
+        effective.clone(),
+        FileKind::ApplicationHost,
+        true,
+        None,
+    );
+    let mut reader = Reader::new(&v.image, Role::ApplicationHost, SOURCE_BASE);
+    let read = reader.read_file(&effective, index, "");
+    let contents = reader.out;
+    absorb(&mut v, index, read, contents);
+    let served = served(&v);
+    read_web_configs(&mut v, &served);
+    let entries = std::mem::take(&mut v.entries);
+    registrations(&mut v, &entries, &served);
+    resolve::resolve_all(&mut v, &served);
+    let merged = merge_modules(&v, &entries, &served);
+    apply_enabled(&mut v, &merged);
+    findings::configuration(&mut v, &entries, &served, &merged);
+    v.entries = entries;
+    history::compare(&mut v, &effective);
+    v.index_files();
+    v
+}
+
+/// `configSource` files get file indexes from here while being read; they
+/// are renumbered when the reader's contents join the view.
+const SOURCE_BASE: usize = 1 << 40;
+
+fn add_file(
+    v: &mut ServerView,
+    host: PathBuf,
+    kind: FileKind,
+    active: bool,
+    url: Option<String>,
+) -> usize {
+    v.files.push(ConfigFile {
+        host,
+        kind,
+        encoding: None,
+        active,
+        url,
+    });
+    v.files.len() - 1
+}
+
+/// Merges what one reader gathered into the view, giving its
+/// `configSource` files their indexes.
+fn absorb(
+    v: &mut ServerView,
+    index: usize,
+    read: Result<xml::Encoding, ConfigError>,
+    mut c: Contents,
+) {
+    match read {
+        Ok(enc) => v.files[index].encoding = Some(enc),
+        Err(e) => v.errors.push((index, e)),
+    }
+    let url = v.files[index].url.clone();
+    let mut remap: HashMap<usize, usize> = HashMap::new();
+    for s in c.sources {
+        let global = add_file(v, s.host, FileKind::ConfigSource, true, url.clone());
+        v.files[global].encoding = s.encoding;
+        remap.insert(s.index, global);
+    }
+    let fix = |f: &mut usize| {
+        if let Some(g) = remap.get(f) {
+            *f = *g;
+        }
+    };
+    for e in &mut c.entries {
+        fix(&mut e.pos.file);
+    }
+    for (f, _) in &mut c.errors {
+        fix(f);
+    }
+    for l in &mut c.structure.locations {
+        fix(&mut l.pos.file);
+    }
+    for s in &mut c.structure.sites {
+        if let Some(p) = &mut s.log_file.pos {
+            fix(&mut p.file);
+        }
+    }
+    if let Some(p) = &mut c.structure.site_log_defaults.pos {
+        fix(&mut p.file);
+    }
+    v.errors.extend(c.errors);
+    v.entries.extend(c.entries);
+    if v.files[index].kind == FileKind::ApplicationHost {
+        v.structure = c.structure;
+    }
+}
+
+/// Reads `redirection.config` beside `apphost`; returns the effective
+/// `applicationHost.config`, or `None` when it is off the image.
+fn follow_redirection(v: &mut ServerView, apphost: &Path) -> Option<PathBuf> {
+    let dir = apphost.parent()?.to_path_buf();
+    let Some(r) = read_redirection(v, &dir) else {
+        return Some(apphost.to_path_buf());
+    };
+    let out = if !r.enabled || r.path.trim().is_empty() {
+        Some(apphost.to_path_buf())
+    } else if let Some(target) = r.target.clone() {
+        // The local file is stale while the redirection holds.
+        add_file(
+            v,
+            apphost.to_path_buf(),
+            FileKind::ApplicationHost,
+            false,
+            None,
+        );
+        // IIS reads only the local redirection.config: one at the target
+        // that is enabled too is a loop, reported and not followed.
+        if let Some(next) = read_redirection(v, &target) {
+            if next.enabled && !next.path.trim().is_empty() {
+                v.errors.push((
+                    next.pos.file,
+                    ConfigError::at(
+                        ErrorKind::RedirectionLoop,
+                        format!(
+                            "the redirection target holds an enabled redirection.config ({}); not followed",
+                            next.path
+                        ),
+                        next.pos.line,
+                        next.column,
+                    ),
+                ));
+            }
+        }
+        match v.image.lookup(&target, &["applicationHost.config"]) {
+            Location::Found { host } => Some(host),
+            Location::Missing { host } => {
+                v.errors.push((
+                    r.pos.file,
+                    ConfigError::at(
+                        ErrorKind::Io,
+                        format!(
+                            "the shared configuration {} does not exist",
+                            v.image.rel(&host)
+                        ),
+                        r.pos.line,
+                        0,
+                    ),
+                ));
+                None
+            }
+            Location::Outside { .. } => None,
+        }
+    } else {
+        // Off the image: reported, never followed.
+        add_file(
+            v,
+            apphost.to_path_buf(),
+            FileKind::ApplicationHost,
+            false,
+            None,
+        );
+        None
+    };
+    if v.redirection.is_none() {
+        v.redirection = Some(r);
+    }
+    out
+}
+
+/// `redirection.config` in host folder `dir`, when there is one.
+fn read_redirection(v: &mut ServerView, dir: &Path) -> Option<Redirection> {
+    let Location::Found { host } = v.image.lookup(dir, &["redirection.config"]) else {
+        return None;
+    };
+    let index = add_file(v, host.clone(), FileKind::Redirection, true, None);
+    let (text, enc) = match xml::read_text(&host) {
+        Ok(t) => t,
+        Err(e) => {
+            v.errors.push((index, e));
+            return None;
+        }
+    };
+    v.files[index].encoding = Some(enc);
+    let doc = match xml::parse(&text) {
+        Ok(d) => d,
+        Err(e) => {
+            v.errors.push((index, e));
+            return None;
+        }
+    };
+    let n = doc
+        .descendants()
+        .find(|n| n.tag_name().name() == "configurationRedirection")?;
+    let enabled = n
+        .attribute("enabled")
+        .is_some_and(|e| e.trim().eq_ignore_ascii_case("true"));
+    let path = n.attribute("path").unwrap_or("").to_string();
+    let target = if enabled && !path.trim().is_empty() {
+        match v.image.locate(&path, None, false) {
+            Location::Found { host } => Some(host),
+            _ => None,
+        }
+    } else {
+        None
+    };
+    let (line, column) = xml::position(&text, n.range().start);
+    Some(Redirection {
+        pos: Pos {
+            file: index,
+            line,
+            xpath: "/configuration/configurationRedirection".into(),
+        },
+        column,
+        enabled,
+        path,
+        target,
+    })
+}
+
+/// Every URL the sites serve, with its folder and application.
+pub fn served(v: &ServerView) -> Vec<Served> {
+    let s = &v.structure;
+    let mut out = Vec::new();
+    for site in &s.sites {
+        for app in &site.apps {
+            let pool = app.pool.clone().or_else(|| s.default_pool.clone());
+            let root_vdir = app
+                .vdirs
+                .iter()
+                .find(|d| d.path.trim_matches('/').is_empty());
+            let locate = |p: &str| match v.image.locate(p, None, false) {
+                Location::Found { host } => Some(host),
+                _ => None,
+            };
+            let app_root = root_vdir.and_then(|d| locate(&d.physical_path));
+            for d in &app.vdirs {
+                let url = read::join_scope(&read::join_scope(&site.name, &app.path), &d.path);
+                out.push(Served {
+                    url,
+                    site: site.name.clone(),
+                    app: app.path.clone(),
+                    pool: pool.clone(),
+                    physical: locate(&d.physical_path),
+                    app_root: app_root.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Finds the `web.config` files below every served folder and reads them
+/// in parallel, each at its URL.
+fn read_web_configs(v: &mut ServerView, served: &[Served]) {
+    let roots: BTreeMap<PathBuf, String> = served
+        .iter()
+        .filter_map(|s| Some((s.physical.clone()?, s.url.clone())))
+        .collect();
+    let mut found: Vec<(PathBuf, String)> = Vec::new();
+    for (root, url) in &roots {
+        find_web_configs(&v.image, root, url, &roots, 0, &mut found);
+        if found.len() >= MAX_WEB_CONFIGS {
+            found.truncate(MAX_WEB_CONFIGS);
+            break;
+        }
+    }
+    found.sort();
+    found.dedup_by(|a, b| a.0 == b.0);
+    let first = v.files.len();
+    for (host, url) in &found {
+        add_file(
+            v,
+            host.clone(),
+            FileKind::WebConfig,
+            true,
+            Some(url.clone()),
+        );
+    }
+    let image = &v.image;
+    let results: Vec<(usize, Result<xml::Encoding, ConfigError>, Contents)> = found
+        .par_iter()
+        .enumerate()
+        .map(|(i, (host, url))| {
+            let index = first + i;
+            let mut r = Reader::new(image, Role::WebConfig, SOURCE_BASE);
+            let res = r.read_file(host, index, url);
+            (index, res, r.out)
+        })
+        .collect();
+    for (index, res, contents) in results {
+        absorb(v, index, res, contents);
+    }
+}
+
+/// `web.config` files in `dir` and below (not below another served root).
+fn find_web_configs(
+    image: &DiskImage,
+    dir: &Path,
+    url: &str,
+    roots: &BTreeMap<PathBuf, String>,
+    depth: usize,
+    out: &mut Vec<(PathBuf, String)>,
+) {
+    if depth > MAX_SITE_DEPTH || out.len() >= MAX_WEB_CONFIGS {
+        return;
+    }
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut subdirs = Vec::new();
+    for e in rd.flatten() {
+        let Ok(ft) = e.file_type() else { continue };
+        let name = e.file_name();
+        let lower = name.to_string_lossy().to_lowercase();
+        if ft.is_dir() {
+            // bin/ and App_Code/ hold no configuration that applies.
+            if lower != "bin" && lower != "app_code" {
+                subdirs.push(e.path());
+            }
+        } else if lower == "web.config" {
+            out.push((e.path(), url.to_string()));
+        }
+    }
+    let _ = image;
+    subdirs.sort();
+    for d in subdirs {
+        if roots.contains_key(&d) {
+            continue; // served on its own
+        }
+        let name = d
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let sub = format!("{url}/{name}");
+        find_web_configs(image, &d, &sub, roots, depth + 1, out);
+    }
+}
+
+/// The site a URL scope belongs to (`""` for the server).
+pub fn scope_site(scope: &str) -> &str {
+    scope.split('/').next().unwrap_or("")
+}
+
+/// The served URL that serves `scope` (the longest served prefix).
+pub fn serving<'a>(served: &'a [Served], scope: &str) -> Option<&'a Served> {
+    served
+        .iter()
+        .filter(|s| scope == s.url || scope.starts_with(&format!("{}/", s.url)))
+        .max_by_key(|s| s.url.len())
+}
+
+/// A pool's bitness, pipeline and runtime, with the defaults.
+pub struct PoolTraits {
+    /// Runs 32-bit (`enable32BitAppOnWin64`).
+    pub bit32: bool,
+    /// Classic pipeline.
+    pub classic: bool,
+    /// `managedRuntimeVersion`.
+    pub runtime: String,
+}
+
+/// The traits of pool `name`.
+pub fn pool_traits(s: &Structure, name: Option<&str>) -> PoolTraits {
+    let p = name.and_then(|n| s.pools.iter().find(|p| p.name.eq_ignore_ascii_case(n)));
+    let d = &s.pool_defaults;
+    let pick = |a: Option<&String>, b: Option<&String>| a.or(b).cloned();
+    PoolTraits {
+        bit32: p.and_then(|p| p.wow64).or(d.wow64).unwrap_or(false),
+        classic: pick(p.and_then(|p| p.pipeline.as_ref()), d.pipeline.as_ref())
+            .is_some_and(|m| m.eq_ignore_ascii_case("Classic")),
+        runtime: pick(p.and_then(|p| p.runtime.as_ref()), d.runtime.as_ref())
+            .unwrap_or_else(|| "v4.0".into()),
+    }
+}
+
+/// Does `precondition` hold in a pool with `t`?
+pub fn precondition_holds(precondition: Option<&str>, t: &PoolTraits) -> bool {
+    let Some(p) = precondition else { return true };
+    p.split(',').map(str::trim).all(|tok| {
+        let tok = tok.to_ascii_lowercase();
+        match tok.as_str() {
+            "bitness32" => t.bit32,
+            "bitness64" => !t.bit32,
+            "integratedmode" => !t.classic,
+            "isapimode" | "classicmode" => t.classic,
+            _ => match tok.strip_prefix("runtimeversion") {
+                Some(v) => t.runtime.to_ascii_lowercase().starts_with(v),
+                None => true,
+            },
+        }
+    })
+}
+
+/// `bitness32` in a precondition: the 32-bit (WOW64) view of paths.
+pub fn wants_wow64(precondition: Option<&str>) -> bool {
+    precondition.is_some_and(|p| {
+        p.split(',')
+            .any(|t| t.trim().eq_ignore_ascii_case("bitness32"))
+    })
+}
+
+/// Sites within `scope` with an application whose pool satisfies
+/// `precondition` (and, for `pipeline`, the pipeline).
+pub fn affected_sites(
+    v: &ServerView,
+    served: &[Served],
+    scope: &str,
+    precondition: Option<&str>,
+    pipeline: Pipeline,
+) -> Vec<String> {
+    let mut sites = BTreeSet::new();
+    let ok = |s: &Served| {
+        let t = pool_traits(&v.structure, s.pool.as_deref());
+        precondition_holds(precondition, &t)
+            && match pipeline {
+                Pipeline::Any => true,
+                Pipeline::Integrated => !t.classic,
+                Pipeline::Classic => t.classic,
+            }
+    };
+    if scope.is_empty() {
+        for s in served.iter().filter(|s| ok(s)) {
+            sites.insert(s.site.clone());
+        }
+    } else if !scope.contains('/') {
+        for s in served.iter().filter(|s| s.site == scope && ok(s)) {
+            sites.insert(s.site.clone());
+        }
+    } else if let Some(s) = serving(served, scope).filter(|s| ok(s)) {
+        sites.insert(s.site.clone());
+    }
+    sites.into_iter().collect()
+}
+
+/// Which pipeline a registration needs to count for a site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pipeline {
+    /// Either.
+    Any,
+    /// Integrated (managed `modules` / `handlers` entries).
+    Integrated,
+    /// Classic (`system.web/httpModules` and `httpHandlers`).
+    Classic,
+}
+
+/// One registration per registering directive.
+fn registrations(v: &mut ServerView, entries: &[Entry], served: &[Served]) {
+    let mut out = Vec::new();
+    for e in entries {
+        let (kind, name, value, value_kind, pre, pipeline, enabled) = match &e.directive {
+            Directive::GlobalModule {
+                name,
+                image,
+                precondition,
+            } => (
+                RegistrationKind::GlobalModule,
+                Some(name.clone()),
+                Some(image.clone()),
+                Some(ValueKind::Image),
+                precondition.clone(),
+                Pipeline::Any,
+                None,
+            ),
+            Directive::ModuleAdd {
+                name,
+                type_name,
+                precondition,
+            } => (
+                RegistrationKind::Module,
+                Some(name.clone()),
+                type_name.clone(),
+                type_name.as_ref().map(|_| ValueKind::Type),
+                precondition.clone(),
+                if type_name.is_some() {
+                    Pipeline::Integrated
+                } else {
+                    Pipeline::Any
+                },
+                None,
+            ),
+            Directive::HandlerAdd {
+                name,
+                script_processor,
+                type_name,
+                precondition,
+                ..
+            } => {
+                let (value, vk, pipeline) = match (script_processor, type_name) {
+                    (Some(sp), _) => (sp.clone(), ValueKind::ScriptProcessor, Pipeline::Any),
+                    (None, Some(t)) => (t.clone(), ValueKind::Type, Pipeline::Integrated),
+                    (None, None) => continue,
+                };
+                (
+                    RegistrationKind::Handler,
+                    Some(name.clone()),
+                    Some(value),
+                    Some(vk),
+                    precondition.clone(),
+                    pipeline,
+                    None,
+                )
+            }
+            Directive::Filter {
+                name,
+                path,
+                enabled,
+                precondition,
+            } => (
+                RegistrationKind::IsapiFilter,
+                Some(name.clone()),
+                Some(path.clone()),
+                Some(ValueKind::Path),
+                precondition.clone(),
+                Pipeline::Any,
+                Some(*enabled),
+            ),
+            Directive::CgiRestriction { path, allowed } => (
+                RegistrationKind::IsapiCgiRestriction,
+                None,
+                Some(path.clone()),
+                Some(ValueKind::Path),
+                None,
+                Pipeline::Any,
+                Some(*allowed),
+            ),
+            Directive::FastCgi { full_path } => (
+                RegistrationKind::FastCgiApplication,
+                None,
+                Some(full_path.clone()),
+                Some(ValueKind::FullPath),
+                None,
+                Pipeline::Any,
+                None,
+            ),
+            Directive::HttpModule { name, type_name } => (
+                RegistrationKind::HttpModule,
+                Some(name.clone()),
+                Some(type_name.clone()),
+                Some(ValueKind::Type),
+                None,
+                Pipeline::Classic,
+                None,
+            ),
+            Directive::HttpHandler { type_name, .. } => (
+                RegistrationKind::HttpHandler,
+                None,
+                Some(type_name.clone()),
+                Some(ValueKind::Type),
+                None,
+                Pipeline::Classic,
+                None,
+            ),
+            _ => continue,
+        };
+        // A native module reference also needs the global module's precondition.
+        let global_pre = if kind == RegistrationKind::Module && value.is_none() {
+            entries.iter().find_map(|g| match &g.directive {
+                Directive::GlobalModule {
+                    name: n,
+                    precondition,
+                    ..
+                } if Some(n) == name.as_ref() => Some(precondition.clone()),
+                _ => None,
+            })
+        } else {
+            None
+        };
+        let mut sites = affected_sites(v, served, &e.scope, pre.as_deref(), pipeline);
+        if let Some(Some(gp)) = &global_pre {
+            let g = affected_sites(v, served, &e.scope, Some(gp), pipeline);
+            sites.retain(|s| g.contains(s));
+        }
+        out.push(Registration {
+            kind,
+            name,
+            value,
+            value_kind,
+            precondition: pre,
+            pos: e.pos.clone(),
+            scope: e.scope.clone(),
+            sites,
+            enabled,
+            status: Status::Missing,
+            resolved: None,
+            bitness: None,
+            note: None,
+        });
+    }
+    v.registrations = out;
+}
+
+/// The merged `modules` list (module names in order) at every served URL.
+pub type Merged = Vec<(String, Vec<String>)>;
+
+/// Applies `add` / `remove` / `clear` in IIS's order for every served URL:
+/// the server level, then for each prefix of the URL the `location` of
+/// `applicationHost.config` and the `web.config` at that prefix. Entries
+/// whose preconditions the URL's pool does not satisfy are left out.
+pub fn merge_modules(v: &ServerView, entries: &[Entry], served: &[Served]) -> Merged {
+    let globals: HashMap<&str, Option<&str>> = entries
+        .iter()
+        .filter_map(|e| match &e.directive {
+            Directive::GlobalModule {
+                name, precondition, ..
+            } => Some((name.as_str(), precondition.as_deref())),
+            _ => None,
+        })
+        .collect();
+    let mut out = Vec::new();
+    for s in served {
+        let t = pool_traits(&v.structure, s.pool.as_deref());
+        let mut list: Vec<String> = Vec::new();
+        for e in module_entries_for(v, entries, &s.url) {
+            match &e.directive {
+                Directive::ModuleAdd {
+                    name,
+                    type_name,
+                    precondition,
+                } => {
+                    let global_ok = type_name.is_some()
+                        || globals
+                            .get(name.as_str())
+                            .is_none_or(|gp| precondition_holds(*gp, &t));
+                    let pipeline_ok = type_name.is_none() || !t.classic;
+                    if global_ok
+                        && pipeline_ok
+                        && precondition_holds(precondition.as_deref(), &t)
+                        && !list.contains(name)
+                    {
+                        list.push(name.clone());
+                    }
+                }
+                Directive::ModuleRemove { name } => list.retain(|n| n != name),
+                Directive::ModuleClear => list.clear(),
+                _ => {}
+            }
+        }
+        out.push((s.url.clone(), list));
+    }
+    out
+}
+
+/// The `modules` directives that apply at `url`, in the order IIS applies them.
+pub fn module_entries_for<'e>(v: &ServerView, entries: &'e [Entry], url: &str) -> Vec<&'e Entry> {
+    let is_module = |e: &&Entry| {
+        matches!(
+            e.directive,
+            Directive::ModuleAdd { .. } | Directive::ModuleRemove { .. } | Directive::ModuleClear
+        )
+    };
+    let from_apphost = |e: &Entry| {
+        v.files
+            .get(e.pos.file)
+            .is_some_and(|f| matches!(f.kind, FileKind::ApplicationHost) || f.url.is_none())
+    };
+    let mut prefixes = vec![String::new()];
+    let mut acc = String::new();
+    for part in url.split('/') {
+        acc = if acc.is_empty() {
+            part.to_string()
+        } else {
+            format!("{acc}/{part}")
+        };
+        prefixes.push(acc.clone());
+    }
+    let mut out = Vec::new();
+    for p in &prefixes {
+        out.extend(
+            entries
+                .iter()
+                .filter(is_module)
+                .filter(|e| e.scope == *p && from_apphost(e)),
+        );
+        out.extend(
+            entries
+                .iter()
+                .filter(is_module)
+                .filter(|e| e.scope == *p && !from_apphost(e)),
+        );
+    }
+    out
+}
+
+/// `enabled` of every global module: listed in the merged module list of
+/// at least one served URL.
+fn apply_enabled(v: &mut ServerView, merged: &Merged) {
+    for r in &mut v.registrations {
+        if r.kind == RegistrationKind::GlobalModule {
+            let name = r.name.as_deref().unwrap_or("");
+            r.enabled = Some(merged.iter().any(|(_, l)| l.iter().any(|n| n == name)));
+        }
+    }
+}
+
+/// Status of a native module reference: its global module's.
+pub fn copy_global_status(v: &mut ServerView) {
+    let globals: HashMap<String, (Status, Option<PathBuf>, Option<u8>)> = v
+        .registrations
+        .iter()
+        .filter(|r| r.kind == RegistrationKind::GlobalModule)
+        .filter_map(|r| Some((r.name.clone()?, (r.status, r.resolved.clone(), r.bitness))))
+        .collect();
+    for r in &mut v.registrations {
+        if r.kind == RegistrationKind::Module && r.value.is_none() {
+            match r.name.as_ref().and_then(|n| globals.get(n)) {
+                Some((s, p, b)) => {
+                    r.status = *s;
+                    r.resolved = p.clone();
+                    r.bitness = *b;
+                }
+                None => r.status = Status::NotInstalled,
+            }
+        }
+    }
+}
