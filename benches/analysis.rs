@@ -2,6 +2,8 @@
 //! scan, each timed over a corpus held in memory, several rounds, medians
 //! printed. `cargo bench --bench analysis [-- DIR]` (default: Debian wine64's
 //! DLLs, else the synthetic samples). Numbers go to docs/PERFORMANCE.md.
+//! With `IISWEEP_BENCH_CONFIG=IMAGE` it times the config stage instead
+//! (benches/config.sh).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -46,7 +48,35 @@ fn time<F: FnMut()>(rounds: usize, mut f: F) -> Duration {
     )
 }
 
+/// `IISWEEP_BENCH_CONFIG=IMAGE`: time only the config stage (reading an
+/// image's configuration, every web.config included) and stop.
+fn config_only(image: &Path) {
+    let opts = iisweep::config::ConfigOptions::default();
+    let v = iisweep::config::load(image, &opts).expect("an image with applicationHost.config");
+    let webconfigs = v
+        .files
+        .iter()
+        .filter(|f| f.kind == iisweep::config::FileKind::WebConfig)
+        .count();
+    let d = time(7, || {
+        std::hint::black_box(iisweep::config::load(image, &opts));
+    });
+    println!(
+        "config::load {}: {} files ({} web.config), {} registrations, {} findings: median {:.1} ms",
+        image.display(),
+        v.files.len(),
+        webconfigs,
+        v.registrations.len(),
+        v.findings.len(),
+        d.as_secs_f64() * 1e3
+    );
+}
+
 fn main() {
+    if let Some(img) = std::env::var_os("IISWEEP_BENCH_CONFIG") {
+        config_only(Path::new(&img));
+        return;
+    }
     let arg = std::env::args().skip(1).find(|a| !a.starts_with("--"));
     let dir = arg.map(PathBuf::from).unwrap_or_else(|| {
         let wine = PathBuf::from("/usr/lib/x86_64-linux-gnu/wine/x86_64-windows");
@@ -127,8 +157,11 @@ fn main() {
         "rule scan (pack, facts as globals)",
         time(rounds, || {
             for ((p, b), a) in files.iter().zip(&analyses) {
-                let values =
-                    iisweep::rules::globals::values(&iisweep::rules::Subject { path: p, facts: a });
+                let values = iisweep::rules::globals::values(&iisweep::rules::Subject {
+                    path: p,
+                    facts: a,
+                    registrations: &[],
+                });
                 let _ = std::hint::black_box(rules.scan(b, &values));
             }
         }),

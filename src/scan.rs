@@ -13,13 +13,14 @@ use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::Arc;
 use std::time::Instant;
 
-use rayon::iter::{ParallelBridge, ParallelIterator};
+use rayon::iter::{IntoParallelIterator, ParallelBridge, ParallelIterator};
 
 use crate::analyze::{analyze_guarded, AnalyzeOptions};
+use crate::config::ServerView;
 use crate::discover::{self, DiscoverOptions};
 use crate::load::{self, Candidate, LoadOptions, Probe};
-use crate::model::{Analyzed, Facts, FileReport, Judgement, Outcome, SkipReason};
-use crate::rules::{globals, RuleSet};
+use crate::model::{Analyzed, Facts, FileReport, Judgement, Outcome, RegistrationRef, SkipReason};
+use crate::rules::{globals, traces, RuleSet};
 use crate::summary::Summary;
 
 /// Everything a sweep needs, validated once.
@@ -41,6 +42,65 @@ pub struct ScanConfig {
     pub rules: Option<Arc<RuleSet>>,
     /// Send a report for every non-PE file (otherwise they are only counted).
     pub report_not_pe: bool,
+    /// The servers whose configuration the config stage read: their
+    /// registrations feed the rules and the reports, and every file they
+    /// register is analysed even where the walk does not reach it.
+    pub servers: Vec<Arc<ServerView>>,
+    /// The install-trace rules, run on scripts and shell history
+    /// ([`crate::rules::traces`]); `None` turns the layer off.
+    pub traces: Option<Arc<RuleSet>>,
+}
+
+/// What a worker needs to turn a path into a report.
+#[derive(Clone, Copy)]
+pub struct Stages<'a> {
+    /// Load settings.
+    pub load: &'a LoadOptions,
+    /// Analyze settings.
+    pub analyze: &'a AnalyzeOptions,
+    /// Compiled rules.
+    pub rules: Option<&'a RuleSet>,
+    /// Server views (registrations of the files).
+    pub servers: &'a [Arc<ServerView>],
+}
+
+impl<'a> Stages<'a> {
+    /// Stages without any server view.
+    pub fn new(
+        load: &'a LoadOptions,
+        analyze: &'a AnalyzeOptions,
+        rules: Option<&'a RuleSet>,
+    ) -> Self {
+        Stages {
+            load,
+            analyze,
+            rules,
+            servers: &[],
+        }
+    }
+}
+
+/// The registrations of `path` in every server view.
+pub fn registrations_of(servers: &[Arc<ServerView>], path: &Path) -> Vec<RegistrationRef> {
+    let mut out = Vec::new();
+    for v in servers {
+        for &i in v.registrations_of(path) {
+            let r = &v.registrations[i];
+            out.push(RegistrationRef {
+                kind: r.kind.as_str(),
+                name: r.name.clone(),
+                config: v
+                    .files
+                    .get(r.pos.file)
+                    .map(|f| f.host.clone())
+                    .unwrap_or_default(),
+                line: r.pos.line,
+                scope: r.scope.clone(),
+                enabled: r.enabled,
+            });
+        }
+    }
+    out
 }
 
 /// A candidate PE on its way from the walker to a worker (opened once).
@@ -60,10 +120,20 @@ thread_local! {
 
 /// Match and score stages for one analysed file: the rules (when there
 /// are any and the file is a PE) with the file's globals, then the verdict.
-pub fn judge(path: &Path, bytes: &[u8], facts: &Facts, rules: Option<&RuleSet>) -> Judgement {
+pub fn judge(
+    path: &Path,
+    bytes: &[u8],
+    facts: &Facts,
+    registrations: &[RegistrationRef],
+    rules: Option<&RuleSet>,
+) -> Judgement {
     let mut j = Judgement::default();
     if let (Some(rs), true) = (rules, facts.pe.is_some()) {
-        let values = globals::values(&globals::Subject { path, facts });
+        let values = globals::values(&globals::Subject {
+            path,
+            facts,
+            registrations,
+        });
         match rs.scan(bytes, &values) {
             Ok(h) => j.hits = h,
             Err(e) => j.rules_error = Some(e),
@@ -74,16 +144,13 @@ pub fn judge(path: &Path, bytes: &[u8], facts: &Facts, rules: Option<&RuleSet>) 
 }
 
 /// Load, analyse, match and score one path. Never panics on file content.
-pub fn process_path(
-    path: PathBuf,
-    load_opts: &LoadOptions,
-    analyze_opts: &AnalyzeOptions,
-    rules: Option<&RuleSet>,
-) -> FileReport {
-    match load::probe(&path, load_opts) {
-        Ok(Probe::Candidate(c)) => process_candidate(path, c, load_opts, analyze_opts, rules),
-        other => probe_report(path, other, load_opts),
-    }
+pub fn process_path(path: PathBuf, stages: &Stages<'_>) -> FileReport {
+    let mut r = match load::probe(&path, stages.load) {
+        Ok(Probe::Candidate(c)) => return process_candidate(path, c, stages),
+        other => probe_report(path, other, stages.load),
+    };
+    r.registrations = registrations_of(stages.servers, &r.path);
+    r
 }
 
 /// The report of a probe that found no candidate.
@@ -111,23 +178,18 @@ fn probe_report(path: PathBuf, p: std::io::Result<Probe>, load_opts: &LoadOption
 }
 
 /// Read, analyse, match and score a candidate PE.
-fn process_candidate(
-    path: PathBuf,
-    c: Candidate,
-    load_opts: &LoadOptions,
-    analyze_opts: &AnalyzeOptions,
-    rules: Option<&RuleSet>,
-) -> FileReport {
+fn process_candidate(path: PathBuf, c: Candidate, stages: &Stages<'_>) -> FileReport {
     let mut r = FileReport::new(path, Outcome::NotPe);
+    r.registrations = registrations_of(stages.servers, &r.path);
     let mut buf = READ_BUF.with(|b| std::mem::take(&mut *b.borrow_mut()));
-    match load::read_candidate(c, load_opts, &mut buf) {
+    match load::read_candidate(c, stages.load, &mut buf) {
         Err(e) => r.outcome = Outcome::Error(e.to_string()),
         Ok((data, mtime)) => {
             r.size = Some(data.len() as u64);
             r.mtime = mtime;
-            r.outcome = match analyze_guarded(&data, analyze_opts) {
+            r.outcome = match analyze_guarded(&data, stages.analyze) {
                 Ok(facts) => {
-                    let judgement = judge(&r.path, &data, &facts, rules);
+                    let judgement = judge(&r.path, &data, &facts, &r.registrations, stages.rules);
                     Outcome::Analyzed(Box::new(Analyzed { facts, judgement }))
                 }
                 Err(e) => Outcome::Error(e),
@@ -166,6 +228,20 @@ pub fn run(
             // here, so non-PE files never cross a channel unless reported.
             let on_file = |path: PathBuf| -> bool {
                 match load::probe(&path, &cfg.load) {
+                    Ok(Probe::NotPe { size })
+                        if cfg.traces.is_some() && traces::is_target(&path) =>
+                    {
+                        let r = trace_report(path, size, cfg);
+                        if r.traces.is_empty()
+                            && matches!(r.outcome, Outcome::NotPe)
+                            && !cfg.report_not_pe
+                        {
+                            quiet_not_pe.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            true
+                        } else {
+                            notes.send(r).is_ok()
+                        }
+                    }
                     Ok(Probe::Candidate(candidate)) => {
                         work_tx.send(Work { path, candidate }).is_ok()
                     }
@@ -179,26 +255,39 @@ pub fn run(
             discover_all(cfg, &on_file, &notes)
         });
         let results = out_tx;
-        let load_opts = cfg.load;
-        let analyze_opts = cfg.analyze.clone();
-        let rules = cfg.rules.clone();
+        let stages = Stages {
+            load: &cfg.load,
+            analyze: &cfg.analyze,
+            rules: cfg.rules.as_deref(),
+            servers: &cfg.servers,
+        };
+        let pool = &pool;
         s.spawn(move || {
             pool.install(|| {
                 work_rx
                     .into_iter()
                     .par_bridge()
                     .for_each_with(results, |tx, w| {
-                        let _ = tx.send(process_candidate(
-                            w.path,
-                            w.candidate,
-                            &load_opts,
-                            &analyze_opts,
-                            rules.as_deref(),
-                        ));
+                        let _ = tx.send(process_candidate(w.path, w.candidate, &stages));
                     });
             })
         });
+        let mut pending = registered_files(cfg);
         for report in out_rx {
+            pending.remove(&report.path);
+            summary.add(&report);
+            consume(&report, &summary);
+        }
+        // Registered files the walk did not reach (outside the roots,
+        // excluded): analysed all the same.
+        let mut rest: Vec<PathBuf> = pending.into_iter().collect();
+        rest.sort();
+        let reports: Vec<FileReport> = pool.install(|| {
+            rest.into_par_iter()
+                .map(|p| process_path(p, &stages))
+                .collect()
+        });
+        for report in reports {
             summary.add(&report);
             consume(&report, &summary);
         }
@@ -207,6 +296,27 @@ pub fn run(
     summary.fold_quiet_counts();
     summary.elapsed = start.elapsed();
     list_error.map(|_| summary)
+}
+
+/// The report of a script or history file read for install traces.
+fn trace_report(path: PathBuf, size: u64, cfg: &ScanConfig) -> FileReport {
+    let mut r = FileReport::new(path, Outcome::NotPe);
+    r.size = Some(size);
+    if let Some(set) = &cfg.traces {
+        match traces::scan_path(set, &r.path, cfg.load.follow_symlinks) {
+            Ok(t) => r.traces = t,
+            Err(e) => r.outcome = Outcome::Error(format!("reading for install traces: {e}")),
+        }
+    }
+    r
+}
+
+/// Every file a server view registers.
+fn registered_files(cfg: &ScanConfig) -> std::collections::HashSet<PathBuf> {
+    cfg.servers
+        .iter()
+        .flat_map(|v| v.registered_files().cloned())
+        .collect()
 }
 
 fn discover_all(

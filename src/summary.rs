@@ -41,6 +41,18 @@ pub struct Summary {
     pub errors: u64,
     /// Bytes of PE files read.
     pub bytes_read: u64,
+    /// Scripts and histories holding install traces.
+    pub trace_files: u64,
+    /// Install traces.
+    pub traces: u64,
+    /// Server configurations read (the config stage).
+    pub servers: u64,
+    /// Registrations in them.
+    pub registrations: u64,
+    /// Configuration findings by level.
+    pub config_findings: BTreeMap<Level, u64>,
+    /// Configuration files that could not be read or parsed in full.
+    pub config_errors: u64,
     /// Wall time.
     pub elapsed: Duration,
     /// Non-PE files counted on the walker threads and not reported one by
@@ -62,9 +74,29 @@ impl Summary {
         self.not_pe += n;
     }
 
+    /// Count one server view (after its file-dependent findings): its
+    /// findings raise [`Summary::max_level`] as files do.
+    pub fn add_server(&mut self, v: &crate::config::ServerView) {
+        self.servers += 1;
+        self.registrations += v.registrations.len() as u64;
+        self.config_errors += v.errors.len() as u64;
+        for f in &v.findings {
+            let level = crate::score::level(f.score, true);
+            *self.config_findings.entry(level).or_default() += 1;
+            self.max_level = self.max_level.max(level);
+        }
+    }
+
     /// Count one report.
     pub fn add(&mut self, r: &FileReport) {
         self.paths += 1;
+        if !r.traces.is_empty() {
+            self.trace_files += 1;
+            self.traces += r.traces.len() as u64;
+            for t in &r.traces {
+                self.max_level = self.max_level.max(crate::score::level(t.score, true));
+            }
+        }
         match &r.outcome {
             Outcome::NotPe => {
                 self.files_seen += 1;

@@ -121,13 +121,18 @@ impl RuleArgs {
         if self.rule_timeout == 0 {
             return Err("--rule-timeout must be at least 1 second".into());
         }
-        let opts = RuleOptions {
+        rules::compile(&self.options()).map(Some)
+    }
+
+    /// The rule options these flags give (the trace pack compiles with the
+    /// same timeout and match cap).
+    pub fn options(&self) -> RuleOptions {
+        RuleOptions {
             default_pack: !self.no_default_rules,
             extra: self.rules.clone(),
             timeout: std::time::Duration::from_secs(self.rule_timeout),
             max_matches_per_pattern: self.max_matches_per_pattern.max(1),
-        };
-        rules::compile(&opts).map(Some)
+        }
     }
 }
 
@@ -216,6 +221,13 @@ pub struct ScanArgs {
     /// Rule options.
     #[command(flatten)]
     pub rules: RuleArgs,
+    /// Server configuration options.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Do not look for install traces (appcmd, New-WebGlobalModule, gacutil,
+    /// logging turned off) in scripts and PowerShell history.
+    #[arg(long)]
+    pub no_traces: bool,
     /// Print only files at or above this level (errors and skips always print).
     #[arg(long, value_enum, default_value_t = Level::None)]
     pub min_level: Level,
@@ -225,6 +237,90 @@ pub struct ScanArgs {
     /// No progress display, no per-file error lines on stderr.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+}
+
+/// How the server's configuration is found (the config stage).
+#[derive(Args, Debug, Default, Clone)]
+pub struct ConfigArgs {
+    /// Read this applicationHost.config (or a copy of it) instead of looking
+    /// for one under each swept root; its paths map onto the `C:` drive
+    /// (`--drive C:=DIR`, else the first swept folder).
+    #[arg(long, value_name = "FILE")]
+    pub iis_config: Option<PathBuf>,
+    /// Do not read any IIS configuration (no server view).
+    #[arg(long, conflicts_with = "iis_config")]
+    pub no_iis_config: bool,
+    /// Map a drive letter of the server onto a folder, e.g. `D:=/mnt/data`.
+    /// Repeatable. `C:` is the swept root that holds the configuration.
+    #[arg(long = "drive", value_name = "X:=DIR", value_parser = parse_drive)]
+    pub drives: Vec<(char, PathBuf)>,
+    /// Compare the registrations with an earlier sweep's NDJSON or JSON
+    /// output: what was added, removed or changed since.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+}
+
+/// Parses `X:=DIR`.
+pub fn parse_drive(s: &str) -> Result<(char, PathBuf), String> {
+    let (d, dir) = s
+        .split_once('=')
+        .ok_or_else(|| format!("{s:?}: expected X:=DIR"))?;
+    let mut c = d.chars();
+    match (c.next(), c.next(), c.next()) {
+        (Some(l), Some(':'), None) if l.is_ascii_alphabetic() && !dir.is_empty() => {
+            Ok((l.to_ascii_uppercase(), PathBuf::from(dir)))
+        }
+        _ => Err(format!(
+            "{s:?}: expected a drive letter, a colon, '=' and a folder (D:=/mnt/d)"
+        )),
+    }
+}
+
+impl ConfigArgs {
+    /// The server views of a sweep of `roots`: the one `--iis-config` names,
+    /// or one per swept folder that looks like a Windows system drive.
+    pub fn servers(&self, roots: &[PathBuf]) -> Vec<crate::config::ServerView> {
+        use crate::config::{self, ConfigOptions};
+        if self.no_iis_config {
+            return Vec::new();
+        }
+        let c_drive = self
+            .drives
+            .iter()
+            .find(|(d, _)| *d == 'C')
+            .map(|(_, p)| p.clone());
+        let extra: Vec<(char, PathBuf)> = self
+            .drives
+            .iter()
+            .filter(|(d, _)| *d != 'C')
+            .cloned()
+            .collect();
+        if let Some(file) = &self.iis_config {
+            let root = c_drive
+                .or_else(|| roots.iter().find(|r| r.is_dir()).cloned())
+                .or_else(|| file.parent().map(PathBuf::from))
+                .unwrap_or_else(|| PathBuf::from("."));
+            let opts = ConfigOptions {
+                drives: extra,
+                explicit: Some(file.clone()),
+            };
+            return config::load(&root, &opts).into_iter().collect();
+        }
+        let opts = ConfigOptions {
+            drives: extra,
+            explicit: None,
+        };
+        let mut candidates: Vec<PathBuf> = roots.iter().filter(|r| r.is_dir()).cloned().collect();
+        if let Some(c) = c_drive {
+            candidates.retain(|r| r != &c);
+            candidates.insert(0, c);
+        }
+        candidates.dedup();
+        candidates
+            .iter()
+            .filter_map(|r| config::load(r, &opts))
+            .collect()
+    }
 }
 
 /// `iisweep inspect` flags.
@@ -296,12 +392,44 @@ pub fn scan_config(a: &ScanArgs) -> Result<ScanConfig, String> {
         },
         rules,
         report_not_pe: a.report_all,
+        servers: a
+            .config
+            .servers(&roots_for_config(a))
+            .into_iter()
+            .map(Arc::new)
+            .collect(),
+        traces: if a.no_traces || a.rules.no_default_rules {
+            None
+        } else {
+            Some(Arc::new(rules::compile_traces(&a.rules.options())?))
+        },
     })
+}
+
+/// The folders the config stage looks at: the swept roots.
+fn roots_for_config(a: &ScanArgs) -> Vec<PathBuf> {
+    if a.paths.is_empty() && a.files_from.is_none() {
+        vec![PathBuf::from(".")]
+    } else {
+        a.paths.clone()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn drives() {
+        assert_eq!(
+            parse_drive("d:=/mnt/d").unwrap(),
+            ('D', PathBuf::from("/mnt/d"))
+        );
+        assert!(parse_drive("D=/x").is_err());
+        assert!(parse_drive("DD:=/x").is_err());
+        assert!(parse_drive("1:=/x").is_err());
+        assert!(parse_drive("D:=").is_err());
+    }
 
     #[test]
     fn sizes() {

@@ -3,17 +3,22 @@
 //! module that prints to stderr or chooses exit codes.
 
 pub mod args;
+pub mod inventory;
 mod rules_cmd;
 
+use std::collections::HashMap;
 use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
 pub use args::{
-    parse_size, scan_config, ByteSize, InspectArgs, LoadArgs, RuleArgs, RulesCommand, ScanArgs,
+    parse_size, scan_config, ByteSize, ConfigArgs, InspectArgs, LoadArgs, RuleArgs, RulesCommand,
+    ScanArgs,
 };
 
 use crate::analyze::AnalyzeOptions;
+use crate::config::FileSummary;
 use crate::model::{FileReport, Level, Outcome};
 use crate::report::{self, Filter};
 use crate::scan;
@@ -44,6 +49,8 @@ pub enum Command {
     Scan(ScanArgs),
     /// Print everything known about one file, and explain its verdict.
     Inspect(InspectArgs),
+    /// List what a server's configuration loads (like `appcmd list modules`), with file, signer and verdict.
+    Inventory(inventory::InventoryArgs),
     /// List or check rules, or list the globals rules can use.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -54,18 +61,38 @@ pub fn main_with(cli: Cli) -> i32 {
     match cli.command {
         Command::Scan(a) => run_scan(&a),
         Command::Inspect(a) => run_inspect(&a),
+        Command::Inventory(a) => inventory::run(&a),
         Command::Rules(c) => rules_cmd::run(c),
     }
 }
 
 fn run_scan(a: &ScanArgs) -> i32 {
-    let cfg = match scan_config(a) {
+    let baseline = match &a.config.baseline {
+        Some(p) => match crate::config::baseline::read(p) {
+            Ok(prior) => Some((p.clone(), prior)),
+            Err(e) => {
+                eprintln!("iisweep: --baseline: {}", escape(&e));
+                return EXIT_FATAL;
+            }
+        },
+        None => None,
+    };
+    let mut cfg = match scan_config(a) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("iisweep: {e}");
             return EXIT_FATAL;
         }
     };
+    if let Some(file) = &a.config.iis_config {
+        if cfg.servers.is_empty() || !file.is_file() {
+            eprintln!(
+                "iisweep: --iis-config {}: not a readable file",
+                display(file)
+            );
+            return EXIT_FATAL;
+        }
+    }
     let settings = serde_json::json!({
         "paths": cfg.roots.iter().map(|p| p.to_string_lossy()).collect::<Vec<_>>(),
         "files_from": cfg.files_from.as_ref().map(|p| p.to_string_lossy()),
@@ -86,6 +113,10 @@ fn run_scan(a: &ScanArgs) -> i32 {
             "timeout_secs": a.rules.rule_timeout,
             "max_matches_per_pattern": a.rules.max_matches_per_pattern,
         })),
+        "iis_config": a.config.iis_config.as_ref().map(|p| p.to_string_lossy()),
+        "no_iis_config": a.config.no_iis_config,
+        "drives": a.config.drives.iter().map(|(d, p)| format!("{d}:={}", p.to_string_lossy())).collect::<Vec<_>>(),
+        "baseline": a.config.baseline.as_ref().map(|p| p.to_string_lossy()),
     });
     let filter = Filter {
         report_all: a.report_all,
@@ -96,7 +127,13 @@ fn run_scan(a: &ScanArgs) -> i32 {
     let mut printer = report::printer(a.format, out, filter, settings);
     let progress = (!a.quiet && io::stderr().is_terminal()).then(progress_bar);
     let mut write_error: Option<io::Error> = None;
+    let mut registered: HashMap<PathBuf, FileSummary> = HashMap::new();
     let result = scan::run(&cfg, |r: &FileReport, s| {
+        if !r.registrations.is_empty() {
+            if let Some(f) = FileSummary::of(r) {
+                registered.insert(r.path.clone(), f);
+            }
+        }
         if !a.quiet {
             if let Outcome::Error(e) = &r.outcome {
                 let line = format!("iisweep: {}: {}", display(&r.path), escape(e));
@@ -126,13 +163,28 @@ fn run_scan(a: &ScanArgs) -> i32 {
     if let Some(p) = progress {
         p.finish_and_clear();
     }
-    let summary = match result {
+    let mut summary = match result {
         Ok(s) => s,
         Err(e) => {
             eprintln!("iisweep: --files-from: {e}");
             return EXIT_FATAL;
         }
     };
+    for view in &mut cfg.servers {
+        let Some(v) = std::sync::Arc::get_mut(view) else {
+            continue;
+        };
+        v.judge_files(&registered);
+        if let Some((path, prior)) = &baseline {
+            crate::config::baseline::compare(v, path, prior, &registered);
+        }
+        summary.add_server(v);
+        if write_error.is_none() {
+            if let Err(e) = printer.server(v, &registered) {
+                write_error = Some(e);
+            }
+        }
+    }
     if let Some(e) = write_error.or_else(|| printer.finish(&summary).err()) {
         if e.kind() == io::ErrorKind::BrokenPipe {
             return EXIT_FATAL;
@@ -140,7 +192,10 @@ fn run_scan(a: &ScanArgs) -> i32 {
         eprintln!("iisweep: writing output: {e}");
         return EXIT_FATAL;
     }
-    exit_code(summary.max_level >= a.fail_level, summary.errors > 0)
+    exit_code(
+        summary.max_level >= a.fail_level,
+        summary.errors > 0 || summary.config_errors > 0,
+    )
 }
 
 /// The documented exit code for a finished sweep.
@@ -175,15 +230,15 @@ fn run_inspect(a: &InspectArgs) -> i32 {
             return EXIT_FATAL;
         }
     };
+    let load = a.load.options(true);
+    let analyze = AnalyzeOptions {
+        entropy_all: true,
+        trust_roots,
+        ..Default::default()
+    };
     let r = scan::process_path(
         a.file.clone(),
-        &a.load.options(true),
-        &AnalyzeOptions {
-            entropy_all: true,
-            trust_roots,
-            ..Default::default()
-        },
-        rules.as_ref(),
+        &scan::Stages::new(&load, &analyze, rules.as_ref()),
     );
     let mut out = io::stdout().lock();
     let res = if a.json {

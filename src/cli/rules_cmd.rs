@@ -160,6 +160,8 @@ fn samples_beside(paths: &[PathBuf]) -> Option<PathBuf> {
 /// records those that do not (or whose sample is missing) in `problems`.
 fn fire_on_samples(set: &RuleSet, root: &Path, problems: &mut Vec<String>) -> usize {
     let load = LoadArgs::default().options(false);
+    let analyze = AnalyzeOptions::default();
+    let stages = scan::Stages::new(&load, &analyze, Some(set));
     let mut fired = 0;
     for r in &set.info {
         let Some(sample) = &r.sample else { continue };
@@ -173,13 +175,19 @@ fn fire_on_samples(set: &RuleSet, root: &Path, problems: &mut Vec<String>) -> us
             ));
             continue;
         }
-        let rep = scan::process_path(path.clone(), &load, &AnalyzeOptions::default(), Some(set));
-        let hit = rep.analyzed().is_some_and(|a| {
-            a.judgement
-                .hits
-                .iter()
-                .any(|h| h.rule == r.name && h.namespace == r.namespace)
-        });
+        let hit = if r.layer == "trace" {
+            // Trace rules run on scripts, never through the PE stages.
+            rules::traces::scan_path(set, &path, false)
+                .is_ok_and(|t| t.iter().any(|t| t.rule == r.name))
+        } else {
+            let rep = scan::process_path(path.clone(), &stages);
+            rep.analyzed().is_some_and(|a| {
+                a.judgement
+                    .hits
+                    .iter()
+                    .any(|h| h.rule == r.name && h.namespace == r.namespace)
+            })
+        };
         if hit {
             fired += 1;
         } else {

@@ -42,7 +42,14 @@ pub fn read(path: &Path) -> Result<Vec<Prior>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut records: Vec<serde_json::Value> = Vec::new();
     if let Ok(doc) = serde_json::from_str::<serde_json::Value>(&text) {
-        if let Some(list) = doc.get("registrations").and_then(|r| r.as_array()) {
+        if let Some(servers) = doc.get("servers").and_then(|r| r.as_array()) {
+            // A `--format json` document.
+            for s in servers {
+                if let Some(list) = s.get("registrations").and_then(|r| r.as_array()) {
+                    records.extend(list.iter().cloned());
+                }
+            }
+        } else if let Some(list) = doc.get("registrations").and_then(|r| r.as_array()) {
             records.extend(list.iter().cloned());
         } else if doc.get("record").is_some() {
             records.push(doc);

@@ -381,6 +381,29 @@ pub struct FileSummary {
     pub roles: Vec<crate::model::Role>,
 }
 
+impl FileSummary {
+    /// What a sweep's report says about a file (`None` when it was not
+    /// analysed: missing, skipped, failed).
+    pub fn of(r: &crate::model::FileReport) -> Option<FileSummary> {
+        let crate::model::Outcome::Analyzed(a) = &r.outcome else {
+            return None;
+        };
+        let cs = a.facts.code_signature.as_ref();
+        Some(FileSummary {
+            sha256: Some(a.facts.sha256.clone()),
+            is_pe: a.facts.pe.is_some(),
+            microsoft_signed: cs.is_some_and(|c| c.microsoft_signed),
+            signed: cs.is_some_and(|c| c.signed),
+            signature_valid: cs.is_some_and(|c| c.signature_valid),
+            signer: cs
+                .and_then(|c| c.signer.as_ref())
+                .and_then(|s| s.common_name.clone().or_else(|| s.organization.clone())),
+            verdict: Some(a.judgement.verdict),
+            roles: a.facts.roles.clone(),
+        })
+    }
+}
+
 /// Reads the server configuration of the image whose `C:` is `root`
 /// (`None` when neither the image nor the options hold an
 /// `applicationHost.config`).

@@ -84,6 +84,44 @@ pub enum Outcome {
     Analyzed(Box<Analyzed>),
 }
 
+/// A registration in a server's configuration that leads to a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrationRef {
+    /// `global_module`, `module`, `isapi_filter`, `handler`, ...
+    pub kind: &'static str,
+    /// The registered name, when the element has one.
+    pub name: Option<String>,
+    /// The configuration file that holds it (host path).
+    pub config: PathBuf,
+    /// Its line there.
+    pub line: u32,
+    /// The URL path it applies to (`""` for the whole server).
+    pub scope: String,
+    /// Enabled (global modules: in some application's `modules`; filters:
+    /// their `enabled` attribute), when that applies.
+    pub enabled: Option<bool>,
+}
+
+/// An install trace: a line of a script or shell history that registers an
+/// IIS module or turns logging off (the trace rule layer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trace {
+    /// The rule (`trace_appcmd_install_module`, ...).
+    pub rule: String,
+    /// What the line does (the rule name without `trace_`).
+    pub kind: String,
+    /// The rule's score.
+    pub score: u8,
+    /// The rule's description.
+    pub description: String,
+    /// ATT&CK technique ids.
+    pub attack: Vec<String>,
+    /// 1-based line.
+    pub line: u32,
+    /// The line, cut to [`crate::rules::traces::MAX_LINE_CHARS`] characters.
+    pub text: String,
+}
+
 /// The result for one path, handed from a worker to the printer.
 #[derive(Debug, Clone)]
 pub struct FileReport {
@@ -95,6 +133,10 @@ pub struct FileReport {
     pub mtime: Option<i64>,
     /// The outcome.
     pub outcome: Outcome,
+    /// The server registrations that load this file (from the config stage).
+    pub registrations: Vec<RegistrationRef>,
+    /// Install traces found in the file (scripts and shell history only).
+    pub traces: Vec<Trace>,
 }
 
 impl FileReport {
@@ -105,6 +147,8 @@ impl FileReport {
             size: None,
             mtime: None,
             outcome,
+            registrations: Vec::new(),
+            traces: Vec::new(),
         }
     }
 

@@ -12,6 +12,6 @@ pub mod file;
 pub mod judgement;
 pub mod role;
 
-pub use file::{Analyzed, Facts, FileReport, Outcome, SkipReason};
+pub use file::{Analyzed, Facts, FileReport, Outcome, RegistrationRef, SkipReason, Trace};
 pub use judgement::{Evidence, FactValue, Judgement, Level, RuleHit, Verdict};
 pub use role::Role;

@@ -1,5 +1,6 @@
-//! JSON printer: one document, `{"tool", "settings", "summary", "files"}`,
-//! the files sorted by path. Keeps the reported files in memory, already
+//! JSON printer: one document, `{"tool", "settings", "summary", "files",
+//! "servers"}`, the files sorted by path, `servers` present when the config
+//! stage read a server (each `{"server", "registrations", "findings"}`). Keeps the reported files in memory, already
 //! serialized, which is what a sorted document needs.
 
 use std::io::{self, Write};
@@ -9,9 +10,12 @@ use serde_json::value::RawValue;
 
 use super::record::{file_record, summary_record, tool_record, SummaryRecord, ToolRecord};
 use super::{Filter, Printer};
+use crate::config::{FileSummary, ServerView};
 use crate::model::FileReport;
 use crate::platform::path_bytes;
 use crate::summary::Summary;
+use std::collections::HashMap;
+use std::path::PathBuf;
 
 /// The JSON document.
 #[derive(Serialize)]
@@ -20,6 +24,16 @@ struct Document<'a> {
     settings: &'a serde_json::Value,
     summary: SummaryRecord,
     files: Vec<&'a RawValue>,
+    #[serde(skip_serializing_if = "<[Box<RawValue>]>::is_empty")]
+    servers: &'a [Box<RawValue>],
+}
+
+/// One server in the document.
+#[derive(Serialize)]
+struct ServerEntry<'a> {
+    server: &'a super::server::ServerBody,
+    registrations: &'a [super::server::RegistrationRecord],
+    findings: Vec<&'a super::server::FindingRecord>,
 }
 
 /// JSON printer: one sorted document.
@@ -28,6 +42,7 @@ pub struct JsonPrinter<W: Write> {
     filter: Filter,
     settings: serde_json::Value,
     files: Vec<(Vec<u8>, Box<RawValue>)>,
+    servers: Vec<Box<RawValue>>,
 }
 
 impl<W: Write> JsonPrinter<W> {
@@ -38,6 +53,7 @@ impl<W: Write> JsonPrinter<W> {
             filter,
             settings,
             files: Vec::new(),
+            servers: Vec::new(),
         }
     }
 }
@@ -53,6 +69,23 @@ impl<W: Write> Printer for JsonPrinter<W> {
         Ok(())
     }
 
+    fn server(&mut self, v: &ServerView, files: &HashMap<PathBuf, FileSummary>) -> io::Result<()> {
+        let recs = super::server::server_records(v, files);
+        let entry = ServerEntry {
+            server: &recs.server.server,
+            registrations: &recs.registrations,
+            findings: v
+                .findings
+                .iter()
+                .zip(&recs.findings)
+                .filter(|(f, _)| self.filter.keep_finding(f))
+                .map(|(_, r)| r)
+                .collect(),
+        };
+        self.servers.push(serde_json::value::to_raw_value(&entry)?);
+        Ok(())
+    }
+
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
         self.files.sort_by(|a, b| a.0.cmp(&b.0));
         let doc = Document {
@@ -60,6 +93,7 @@ impl<W: Write> Printer for JsonPrinter<W> {
             settings: &self.settings,
             summary: summary_record(summary),
             files: self.files.iter().map(|(_, v)| v.as_ref()).collect(),
+            servers: &self.servers,
         };
         serde_json::to_writer_pretty(&mut self.out, &doc)?;
         self.out.write_all(b"\n")?;

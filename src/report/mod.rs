@@ -10,16 +10,22 @@
 //! ([`crate::util::escape`]). Non-PE files are counted in the summary and
 //! printed only with `--report-all`, so output stays proportional to what
 //! matters. A printer reads the model and the records, never a parser's
-//! internals.
+//! internals. After the files, each server view the config stage read is
+//! printed ([`server`]: a `server` record, its `registration` and `finding`
+//! records; the table leads with them).
 
 pub mod inspect;
 pub mod json;
 pub mod ndjson;
 pub mod record;
+pub mod server;
 pub mod table;
 
+use std::collections::HashMap;
 use std::io::{self, Write};
+use std::path::PathBuf;
 
+use crate::config::{FileSummary, ServerView};
 use crate::model::{FileReport, Level, Outcome};
 use crate::summary::Summary;
 
@@ -49,6 +55,9 @@ impl Format {
 pub trait Printer {
     /// One report.
     fn file(&mut self, r: &FileReport) -> io::Result<()>;
+    /// One server view, after every file (its registrations are joined to
+    /// the files' reports through `files`).
+    fn server(&mut self, v: &ServerView, files: &HashMap<PathBuf, FileSummary>) -> io::Result<()>;
     /// End of sweep.
     fn finish(&mut self, summary: &Summary) -> io::Result<()>;
 }
@@ -63,9 +72,18 @@ pub struct Filter {
 }
 
 impl Filter {
+    /// Should this configuration finding appear?
+    pub fn keep_finding(&self, f: &crate::config::Finding) -> bool {
+        crate::score::level(f.score, true) >= self.min_level
+    }
+
     /// Should this report appear in the per-file output?
     pub fn keep(&self, r: &FileReport) -> bool {
         match &r.outcome {
+            Outcome::NotPe if !r.traces.is_empty() => r
+                .traces
+                .iter()
+                .any(|t| crate::score::level(t.score, true) >= self.min_level),
             Outcome::NotPe => self.report_all && self.min_level == Level::None,
             Outcome::Analyzed(a) => a.judgement.verdict.level >= self.min_level,
             _ => true,

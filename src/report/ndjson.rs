@@ -7,8 +7,11 @@ use serde::Serialize;
 
 use super::record::{file_record, summary_record, tool_record, SummaryRecord, ToolRecord};
 use super::{Filter, Printer};
+use crate::config::{FileSummary, ServerView};
 use crate::model::FileReport;
 use crate::summary::Summary;
+use std::collections::HashMap;
+use std::path::PathBuf;
 
 /// The last line of an NDJSON stream.
 #[derive(Serialize)]
@@ -38,6 +41,23 @@ impl<W: Write> Printer for NdjsonPrinter<W> {
         }
         serde_json::to_writer(&mut self.out, &file_record(r))?;
         self.out.write_all(b"\n")
+    }
+
+    fn server(&mut self, v: &ServerView, files: &HashMap<PathBuf, FileSummary>) -> io::Result<()> {
+        let recs = super::server::server_records(v, files);
+        serde_json::to_writer(&mut self.out, &recs.server)?;
+        self.out.write_all(b"\n")?;
+        for r in &recs.registrations {
+            serde_json::to_writer(&mut self.out, r)?;
+            self.out.write_all(b"\n")?;
+        }
+        for (f, r) in v.findings.iter().zip(&recs.findings) {
+            if self.filter.keep_finding(f) {
+                serde_json::to_writer(&mut self.out, r)?;
+                self.out.write_all(b"\n")?;
+            }
+        }
+        Ok(())
     }
 
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {

@@ -204,6 +204,52 @@ pub struct IisweepFile<'a> {
     /// The exact path bytes in hex, present only when the path is not UTF-8.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path_hex: Option<String>,
+    /// The server registrations that load this file (the server view).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub registrations: Vec<FileRegistrationRecord<'a>>,
+    /// Install traces in a script or shell history, in line order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub traces: Vec<TraceRecord<'a>>,
+}
+
+/// An install trace (`iisweep.traces[]`).
+#[derive(Serialize)]
+pub struct TraceRecord<'a> {
+    /// What the line does (`appcmd_install_module`, `logging_disabled`, ...).
+    pub kind: &'a str,
+    /// The trace rule.
+    pub rule: &'a str,
+    /// The rule's score.
+    pub score: u8,
+    /// Level of the score.
+    pub level: &'static str,
+    /// The rule's description.
+    pub description: &'a str,
+    /// ATT&CK technique ids.
+    pub attack: &'a [String],
+    /// 1-based line.
+    pub line: u32,
+    /// The line's text (cut).
+    pub text: &'a str,
+}
+
+/// A registration that loads the file (`iisweep.registrations[]`).
+#[derive(Serialize)]
+pub struct FileRegistrationRecord<'a> {
+    /// Registration kind (`global_module`, `module`, `isapi_filter`, ...).
+    pub kind: &'static str,
+    /// Registered name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<&'a str>,
+    /// The configuration file that holds it (host path).
+    pub config: Cow<'a, str>,
+    /// Its line there.
+    pub line: u32,
+    /// URL path it applies to (`""`: the whole server).
+    pub scope: &'a str,
+    /// In effect, where that applies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
 }
 
 /// One export behind a role decision.
@@ -730,6 +776,32 @@ pub fn file_record(r: &FileReport) -> FileRecord<'_> {
         skip_reason: None,
         message: None,
         path_hex: hex_if_not_utf8(path),
+        registrations: r
+            .registrations
+            .iter()
+            .map(|g| FileRegistrationRecord {
+                kind: g.kind,
+                name: g.name.as_deref(),
+                config: g.config.to_string_lossy(),
+                line: g.line,
+                scope: &g.scope,
+                enabled: g.enabled,
+            })
+            .collect(),
+        traces: r
+            .traces
+            .iter()
+            .map(|t| TraceRecord {
+                kind: &t.kind,
+                rule: &t.rule,
+                score: t.score,
+                level: crate::score::level(t.score, true).as_str(),
+                description: &t.description,
+                attack: &t.attack,
+                line: t.line,
+                text: &t.text,
+            })
+            .collect(),
     };
     let (mut event, mut threat) = (None, None);
     match &r.outcome {
@@ -795,7 +867,7 @@ fn role_export(e: &RoleExport) -> RoleExportRecord<'_> {
     }
 }
 
-fn verdict_record(v: Verdict) -> VerdictRecord {
+pub(super) fn verdict_record(v: Verdict) -> VerdictRecord {
     VerdictRecord {
         level: v.level.as_str(),
         score: v.score,
@@ -1154,7 +1226,7 @@ pub struct SummaryRecord {
     pub near_misses: u64,
     /// Analysed files by level (`none` left out).
     pub levels: BTreeMap<&'static str, u64>,
-    /// Highest level reached.
+    /// Highest level reached by a file or a configuration finding.
     pub max_level: &'static str,
     /// Files whose rule scan failed.
     pub rules_errors: u64,
@@ -1164,6 +1236,18 @@ pub struct SummaryRecord {
     pub errors: u64,
     /// Bytes of PE files read.
     pub bytes_read: u64,
+    /// Scripts and histories holding install traces.
+    pub trace_files: u64,
+    /// Install traces.
+    pub traces: u64,
+    /// Server configurations read.
+    pub servers: u64,
+    /// Registrations in them.
+    pub registrations: u64,
+    /// Configuration findings by level (`none` left out).
+    pub config_findings: BTreeMap<&'static str, u64>,
+    /// Configuration files that could not be read or parsed in full.
+    pub config_errors: u64,
     /// Wall time in seconds.
     pub elapsed_secs: f64,
     /// Files per second.
@@ -1202,6 +1286,17 @@ pub fn summary_record(s: &Summary) -> SummaryRecord {
         skipped: s.skipped.iter().map(|(r, n)| (r.as_str(), *n)).collect(),
         errors: s.errors,
         bytes_read: s.bytes_read,
+        trace_files: s.trace_files,
+        traces: s.traces,
+        servers: s.servers,
+        registrations: s.registrations,
+        config_findings: s
+            .config_findings
+            .iter()
+            .filter(|(l, _)| **l != crate::model::Level::None)
+            .map(|(l, n)| (l.as_str(), *n))
+            .collect(),
+        config_errors: s.config_errors,
         elapsed_secs: (secs * 1000.0).round() / 1000.0,
         files_per_sec: rate(s.files_seen as f64),
         mib_per_sec: rate(s.bytes_read as f64 / 1_048_576.0),

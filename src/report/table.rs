@@ -4,10 +4,14 @@
 //! only the rows it shows, so memory follows what is printed, not the number
 //! of files swept.
 
+use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::io::{self, Write};
+use std::path::PathBuf;
 
 use super::record::summary_record;
 use super::{Filter, Printer};
+use crate::config::{FileSummary, ServerView};
 use crate::model::{Analyzed, FileReport, Level, Outcome, SkipReason};
 use crate::pe::PeFacts;
 use crate::platform::path_bytes;
@@ -40,6 +44,10 @@ pub struct TablePrinter<W: Write> {
     findings: Vec<Finding>,
     near_misses: Vec<Row>,
     problems: Vec<Row>,
+    /// The server sections, already rendered (they lead the output).
+    servers: Vec<String>,
+    /// Install traces, one row per trace.
+    traces: Vec<Row>,
 }
 
 impl<W: Write> TablePrinter<W> {
@@ -51,6 +59,8 @@ impl<W: Write> TablePrinter<W> {
             findings: Vec::new(),
             near_misses: Vec::new(),
             problems: Vec::new(),
+            servers: Vec::new(),
+            traces: Vec::new(),
         }
     }
 }
@@ -134,12 +144,161 @@ fn near_miss(pe: &PeFacts, path: &str) -> Option<String> {
     Some(format!("{:<40} {}", what.join(", "), path))
 }
 
+/// The table section of one server: its findings (strongest first), the
+/// components it registers with the file each leads to, and configuration
+/// errors.
+fn server_section(v: &ServerView, files: &HashMap<PathBuf, FileSummary>, filter: Filter) -> String {
+    let recs = super::server::server_records(v, files);
+    let mut o = String::new();
+    let b = &recs.server.server;
+    let _ = writeln!(
+        o,
+        "IIS server {} ({} configuration files, {} sites, {} registrations)",
+        escape(&b.root),
+        b.files.iter().filter(|f| f.active).count(),
+        b.sites.len(),
+        b.registrations
+    );
+    if let Some(r) = b.redirection.as_ref().filter(|r| r.enabled) {
+        let _ = writeln!(
+            o,
+            "  shared configuration: {}{}",
+            escape(&r.path),
+            if r.target.is_some() {
+                ""
+            } else {
+                " (not on the image: not followed)"
+            }
+        );
+    }
+    let shown: Vec<_> = v
+        .findings
+        .iter()
+        .zip(&recs.findings)
+        .filter(|(f, _)| filter.keep_finding(f))
+        .map(|(_, r)| r)
+        .collect();
+    if !shown.is_empty() {
+        let _ = writeln!(o, "Configuration findings ({})", shown.len());
+        let _ = writeln!(o, "{:<7} {:>5}  {:<34} WHERE", "LEVEL", "SCORE", "FINDING");
+        for f in shown {
+            let _ = writeln!(
+                o,
+                "{:<7} {:>5}  {:<34} {}:{}",
+                f.finding.level,
+                f.finding.score,
+                f.finding.id,
+                escape(&f.config.windows_path),
+                f.config.line
+            );
+            let _ = writeln!(o, "{:>15}{}", "", escape(&f.finding.reason));
+        }
+    }
+    if !recs.registrations.is_empty() {
+        let _ = writeln!(o, "Registered components ({})", recs.registrations.len());
+        let _ = writeln!(
+            o,
+            "{:<21} {:<28} {:<8} {:<14} {:<16} LOADS",
+            "KIND", "NAME", "ENABLED", "STATUS", "SIGNED / VERDICT"
+        );
+        for r in &recs.registrations {
+            let g = &r.registration;
+            let signed = match &r.file {
+                Some(f) if f.analyzed => format!(
+                    "{}{}",
+                    if f.microsoft_signed {
+                        "microsoft"
+                    } else if f.signature_valid {
+                        "signed"
+                    } else if f.signed {
+                        "bad-sig"
+                    } else {
+                        "unsigned"
+                    },
+                    f.verdict
+                        .as_ref()
+                        .map(|v| format!(" {} {}", v.level, v.score))
+                        .unwrap_or_default()
+                ),
+                Some(_) => "not analysed".into(),
+                None => "-".into(),
+            };
+            let loads = match &r.file {
+                Some(f) => f.windows_path.clone(),
+                None => g.value.clone().unwrap_or_else(|| "-".into()),
+            };
+            let _ = writeln!(
+                o,
+                "{:<21} {:<28} {:<8} {:<14} {:<16} {}",
+                g.kind,
+                escape(g.name.as_deref().unwrap_or("-")),
+                match g.enabled {
+                    Some(true) => "yes",
+                    Some(false) => "no",
+                    None => "-",
+                },
+                g.status,
+                signed,
+                escape(&loads)
+            );
+        }
+    }
+    if !b.errors.is_empty() {
+        let _ = writeln!(o, "Configuration errors ({})", b.errors.len());
+        for e in &b.errors {
+            let _ = writeln!(
+                o,
+                "{}:{}:{}: {}: {}",
+                escape(&e.path),
+                e.line,
+                e.column,
+                e.kind,
+                escape(&e.message)
+            );
+        }
+    }
+    if !b.history.is_empty() {
+        let _ = writeln!(o, "Configuration history ({} changes)", b.history.len());
+        for h in &b.history {
+            let _ = writeln!(
+                o,
+                "{:<22} {:<8} {}{}",
+                escape(&h.snapshot),
+                h.change,
+                escape(&h.subject),
+                match (&h.from, &h.to) {
+                    (Some(a), Some(b)) => format!(": {} -> {}", escape(a), escape(b)),
+                    (None, Some(b)) => format!(": {}", escape(b)),
+                    (Some(a), None) => format!(": was {}", escape(a)),
+                    (None, None) => String::new(),
+                }
+            );
+        }
+    }
+    o.push('\n');
+    o
+}
+
 impl<W: Write> Printer for TablePrinter<W> {
     fn file(&mut self, r: &FileReport) -> io::Result<()> {
         if !self.filter.keep(r) {
             return Ok(());
         }
         let path = display(&r.path);
+        for t in &r.traces {
+            self.traces.push(Row {
+                path: key(r),
+                text: format!(
+                    "{:<7} {:>5}  {:<26} {path}:{}\n{:>15}{}",
+                    crate::score::level(t.score, true).as_str(),
+                    t.score,
+                    t.kind,
+                    t.line,
+                    "",
+                    escape(&t.text)
+                ),
+            });
+        }
         match &r.outcome {
             Outcome::Analyzed(a) => {
                 let Some(pe) = &a.facts.pe else { return Ok(()) };
@@ -176,7 +335,30 @@ impl<W: Write> Printer for TablePrinter<W> {
         Ok(())
     }
 
+    fn server(&mut self, v: &ServerView, files: &HashMap<PathBuf, FileSummary>) -> io::Result<()> {
+        let text = server_section(v, files, self.filter);
+        self.servers.push(text);
+        Ok(())
+    }
+
     fn finish(&mut self, s: &Summary) -> io::Result<()> {
+        for text in &self.servers {
+            self.out.write_all(text.as_bytes())?;
+        }
+        if !self.traces.is_empty() {
+            // Stable: by path, then line order as found.
+            self.traces.sort_by(|a, b| a.path.cmp(&b.path));
+            writeln!(self.out, "Install traces ({})", self.traces.len())?;
+            writeln!(
+                self.out,
+                "{:<7} {:>5}  {:<26} WHERE",
+                "LEVEL", "SCORE", "TRACE"
+            )?;
+            for r in &self.traces {
+                writeln!(self.out, "{}", r.text)?;
+            }
+            writeln!(self.out)?;
+        }
         self.findings.sort_by(|a, b| {
             b.level
                 .cmp(&a.level)

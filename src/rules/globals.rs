@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use crate::model::{FactValue, Facts, Role};
+use crate::model::{FactValue, Facts, RegistrationRef, Role};
 use crate::util::path::{extension, file_name_lower};
 
 /// What a file's global values are computed from.
@@ -17,6 +17,8 @@ pub struct Subject<'a> {
     pub path: &'a Path,
     /// The file's facts.
     pub facts: &'a Facts,
+    /// The server registrations that load it.
+    pub registrations: &'a [RegistrationRef],
 }
 
 /// How a global's value is computed.
@@ -140,6 +142,26 @@ pub static GLOBALS: &[Global] = &[
         "some signature (primary or nested) is valid and chains to a Microsoft code-signing root; a certificate that only says \"Microsoft\" does not count",
         |s| signature(s).is_some_and(|c| c.microsoft_signed),
     ),
+    Global::bool(
+        "iis_registered",
+        "the server's configuration registers the file (a global module, module, ISAPI filter, handler, CGI or FastCGI program)",
+        |s| !s.registrations.is_empty(),
+    ),
+    Global::string(
+        "iis_registered_as",
+        "how it is registered: the registration kinds, comma-separated and sorted (`global_module,module`), `\"\"` if not",
+        |s| {
+            let mut k: Vec<&str> = s.registrations.iter().map(|r| r.kind).collect();
+            k.sort_unstable();
+            k.dedup();
+            k.join(",")
+        },
+    ),
+    Global::bool(
+        "iis_registered_enabled",
+        "some registration of the file is in effect (a global module some application enables, an enabled filter, a module, handler or program)",
+        |s| s.registrations.iter().any(|r| r.enabled != Some(false)),
+    ),
     Global::string("file_name", "base name, lowercased", |s| file_name_lower(s.path)),
     Global::string("file_ext", "extension, lowercased, without the dot, `\"\"` if none", |s| {
         extension(s.path).unwrap_or_default()
@@ -190,9 +212,18 @@ mod tests {
             roles: vec![Role::IsapiFilter],
             ..Facts::default()
         };
+        let regs = [RegistrationRef {
+            kind: "isapi_filter",
+            name: Some("F".into()),
+            config: "/img/Windows/System32/inetsrv/config/applicationHost.config".into(),
+            line: 3,
+            scope: String::new(),
+            enabled: Some(false),
+        }];
         let v = values(&Subject {
             path: Path::new("/srv/Bin/Filter.DLL"),
             facts: &facts,
+            registrations: &regs,
         });
         let get = |n: &str| &v[GLOBALS.iter().position(|g| g.name == n).unwrap()];
         assert_eq!(get("iis_isapi_filter"), &FactValue::Bool(true));

@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 use crate::model::{Evidence, FactValue, RuleHit};
 
 pub mod globals;
+pub mod traces;
 
 pub use globals::{Subject, GLOBALS};
 
@@ -44,6 +45,12 @@ pub const DEFAULT_PACK: &[(&str, &str)] = &[
     ),
 ];
 
+/// The install-trace pack: (origin, source).
+pub const TRACE_PACK: (&str, &str) = (
+    "signatures/traces.yar",
+    include_str!("../../signatures/traces.yar"),
+);
+
 /// Metadata keys `iisweep rules check` requires on every rule.
 pub const REQUIRED_META: &[&str] = &[
     "description",
@@ -54,7 +61,9 @@ pub const REQUIRED_META: &[&str] = &[
     "sample",
 ];
 /// Allowed values of the `layer` metadata.
-pub const LAYERS: &[&str] = &["identification", "heuristic", "family"];
+pub const LAYERS: &[&str] = &["identification", "heuristic", "family", "trace"];
+/// Rule sets whose scanner a thread keeps (older ones are dropped).
+const MAX_SCANNERS_PER_THREAD: usize = 4;
 /// Score given to a matching rule without a `score` metadata (user rules).
 pub const DEFAULT_SCORE: u8 = 50;
 /// Most evidence items kept per matching rule.
@@ -145,7 +154,9 @@ impl std::fmt::Debug for RuleSet {
 static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
 
 thread_local! {
-    static SCANNER: RefCell<Option<(usize, yara_x::Scanner<'static>)>> = const { RefCell::new(None) };
+    /// One scanner per rule set this thread used (a sweep has two: the
+    /// pack and the trace pack), most recent last.
+    static SCANNERS: RefCell<Vec<(usize, yara_x::Scanner<'static>)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Rule files under `path`: the file itself, or `*.yar`/`*.yara` below a folder, sorted.
@@ -190,6 +201,22 @@ pub fn compile(opts: &RuleOptions) -> Result<RuleSet, String> {
             sources.push((f.display().to_string(), text));
         }
     }
+    build(&sources, opts, start)
+}
+
+/// The install-trace pack (`signatures/traces.yar`), compiled on its own:
+/// it runs on scripts and shell history, never on PE files.
+pub fn compile_traces(opts: &RuleOptions) -> Result<RuleSet, String> {
+    let start = Instant::now();
+    let sources = vec![(TRACE_PACK.0.to_string(), TRACE_PACK.1.to_string())];
+    build(&sources, opts, start)
+}
+
+fn build(
+    sources: &[(String, String)],
+    opts: &RuleOptions,
+    start: Instant,
+) -> Result<RuleSet, String> {
     let mut c = yara_x::Compiler::new();
     // Globals are set per file; a condition that is constant under their
     // default values is expected, not a mistake.
@@ -201,7 +228,7 @@ pub fn compile(opts: &RuleOptions) -> Result<RuleSet, String> {
         }
         .map_err(|e| e.to_string())?;
     }
-    for (origin, text) in &sources {
+    for (origin, text) in sources {
         c.add_source(yara_x::SourceCode::from(text.as_str()).with_origin(origin.as_str()))
             .map_err(|e| e.to_string())?;
     }
@@ -209,7 +236,7 @@ pub fn compile(opts: &RuleOptions) -> Result<RuleSet, String> {
     let rules: &'static yara_x::Rules = Box::leak(Box::new(c.build()));
     let mut info = Vec::new();
     let mut index = BTreeMap::new();
-    let spans = rule_spans(&sources);
+    let spans = rule_spans(sources);
     for r in rules.iter() {
         let mut meta = BTreeMap::new();
         for (k, v) in r.metadata() {
@@ -323,15 +350,22 @@ impl RuleSet {
     /// Scan `bytes` with `values` (one per [`GLOBALS`] entry, see
     /// [`globals::values`]) set as globals. `Err` on timeout or scan failure.
     pub fn scan(&self, bytes: &[u8], values: &[FactValue]) -> Result<Vec<RuleHit>, String> {
-        SCANNER.with(|cell| {
-            let mut slot = cell.borrow_mut();
-            if slot.as_ref().is_none_or(|(id, _)| *id != self.id) {
-                let mut s = yara_x::Scanner::new(self.rules);
-                s.set_timeout(self.timeout);
-                s.max_matches_per_pattern(self.max_matches);
-                *slot = Some((self.id, s));
-            }
-            let (_, scanner) = slot.as_mut().expect("scanner just set");
+        SCANNERS.with(|cell| {
+            let mut slots = cell.borrow_mut();
+            let at = match slots.iter().position(|(id, _)| *id == self.id) {
+                Some(i) => i,
+                None => {
+                    if slots.len() >= MAX_SCANNERS_PER_THREAD {
+                        slots.remove(0);
+                    }
+                    let mut s = yara_x::Scanner::new(self.rules);
+                    s.set_timeout(self.timeout);
+                    s.max_matches_per_pattern(self.max_matches);
+                    slots.push((self.id, s));
+                    slots.len() - 1
+                }
+            };
+            let scanner = &mut slots[at].1;
             for (g, v) in GLOBALS.iter().zip(values) {
                 match v {
                     FactValue::Bool(b) => scanner.set_global(g.name, *b),

@@ -22,13 +22,13 @@ fn schema_json() -> Value {
 }
 
 /// The compiled schema and the index of `#/$defs/<def>` (or the root).
-struct Schema {
+pub(crate) struct Schema {
     schemas: boon::Schemas,
     root: boon::SchemaIndex,
 }
 
 impl Schema {
-    fn load() -> Schema {
+    pub(crate) fn load() -> Schema {
         let mut schemas = boon::Schemas::new();
         let mut c = boon::Compiler::new();
         c.add_resource(SCHEMA_ID, schema_json()).unwrap();
@@ -37,7 +37,7 @@ impl Schema {
     }
 
     /// Problems of `v` against the schema (empty when it validates).
-    fn check(&self, v: &Value) -> Option<String> {
+    pub(crate) fn check(&self, v: &Value) -> Option<String> {
         self.schemas
             .validate(v, self.root)
             .err()
@@ -46,7 +46,7 @@ impl Schema {
 }
 
 /// Validates every NDJSON line of `out`; returns the number of records.
-fn validate_lines(schema: &Schema, what: &str, out: &std::process::Output) -> usize {
+pub(crate) fn validate_lines(schema: &Schema, what: &str, out: &std::process::Output) -> usize {
     let records = common::ndjson(&out.stdout);
     let mut failures = Vec::new();
     for r in &records {
@@ -264,6 +264,80 @@ const GOLDEN: &[&str] = &[
     "malformed/number_of_rva_and_sizes_huge_x64_module.dll",
 ];
 
+/// Mock images with a golden snapshot of their server records (server,
+/// registrations, findings) and the traces of their file records.
+const GOLDEN_SERVERS: &[&str] = &["iis-images/tampered", "iis-images/managed"];
+
+/// The server snapshot of an image: its `server`, `registration` and
+/// `finding` records, then each file's path with its traces, one JSON
+/// value per line (run from `samples-synthetic/`, so paths are relative).
+fn server_snapshot(image: &str) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_iisweep"))
+        .args(["scan", "-q", "--format", "ndjson", image])
+        .current_dir(samples_root())
+        .output()
+        .unwrap();
+    let recs = common::ndjson(&out.stdout);
+    let mut lines: Vec<String> = recs
+        .iter()
+        .filter(|r| {
+            matches!(
+                r["record"].as_str(),
+                Some("server" | "registration" | "finding")
+            )
+        })
+        .map(|r| r.to_string())
+        .collect();
+    let mut traces: Vec<String> = recs
+        .iter()
+        .filter(|r| r["iisweep"]["traces"].is_array())
+        .map(|r| {
+            serde_json::json!({"path": r["file"]["path"], "traces": r["iisweep"]["traces"]})
+                .to_string()
+        })
+        .collect();
+    traces.sort();
+    lines.extend(traces);
+    lines.join("\n") + "\n"
+}
+
+#[test]
+fn golden_server_snapshots() {
+    let bless = std::env::var_os("IISWEEP_BLESS").is_some();
+    let mut failures = Vec::new();
+    for image in GOLDEN_SERVERS {
+        let got = server_snapshot(image);
+        let path = golden_dir().join(format!("{}.server.ndjson", golden_name(image)));
+        if bless {
+            std::fs::write(&path, &got).unwrap();
+            continue;
+        }
+        compare_golden(&path, &got, &mut failures);
+    }
+    assert!(
+        failures.is_empty(),
+        "{}\nre-bless with IISWEEP_BLESS=1 if the change is intended",
+        failures.join("\n")
+    );
+}
+
+/// Compares `got` with the snapshot at `path`, recording a difference.
+fn compare_golden(path: &Path, got: &str, failures: &mut Vec<String>) {
+    match std::fs::read_to_string(path) {
+        Ok(want) if want == got => {}
+        Ok(want) => {
+            let first = want.lines().zip(got.lines()).find(|(a, b)| a != b);
+            failures.push(format!(
+                "{}: differs from the snapshot (first differing line: {:?} vs {:?})",
+                path.display(),
+                first.map(|x| x.0),
+                first.map(|x| x.1),
+            ))
+        }
+        Err(e) => failures.push(format!("{}: {e}", path.display())),
+    }
+}
+
 fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
 }
@@ -314,22 +388,7 @@ fn golden_snapshots() {
                 std::fs::write(&path, &got).unwrap();
                 continue;
             }
-            match std::fs::read_to_string(&path) {
-                Ok(want) if want == got => {}
-                Ok(want) => failures.push(format!(
-                    "{}: differs from the snapshot (first differing line: {:?} vs {:?})",
-                    path.display(),
-                    want.lines()
-                        .zip(got.lines())
-                        .find(|(a, b)| a != b)
-                        .map(|x| x.0),
-                    want.lines()
-                        .zip(got.lines())
-                        .find(|(a, b)| a != b)
-                        .map(|x| x.1),
-                )),
-                Err(e) => failures.push(format!("{}: {e}", path.display())),
-            }
+            compare_golden(&path, &got, &mut failures);
         }
     }
     assert!(
@@ -341,8 +400,11 @@ fn golden_snapshots() {
     for e in std::fs::read_dir(&dir).unwrap() {
         let name = e.unwrap().file_name().to_string_lossy().into_owned();
         let stem = name.rsplit_once('.').map_or(name.as_str(), |x| x.0);
+        let server = name
+            .strip_suffix(".server.ndjson")
+            .is_some_and(|n| GOLDEN_SERVERS.iter().any(|s| golden_name(s) == n));
         assert!(
-            GOLDEN.iter().any(|s| golden_name(s) == stem),
+            server || GOLDEN.iter().any(|s| golden_name(s) == stem),
             "tests/golden/{name} belongs to no sample in GOLDEN"
         );
     }

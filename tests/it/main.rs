@@ -16,4 +16,5 @@ mod layout;
 mod output_safety;
 mod rule_pack;
 mod samples;
+mod server_cli;
 mod server_view;
