@@ -9,7 +9,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use super::read::{Directive, Entry};
 use super::resolve::is_native;
-use super::server::{self, Merged, Served};
+use super::server::{self, Merged, ServedList};
 use super::{
     FileSummary, Finding, Pos, Redirection, Registration, RegistrationKind, ServerView, Status,
     ValueKind,
@@ -86,14 +86,30 @@ const GUARD_MODULES: &[&str] = &[
 ];
 
 /// Adds a finding; one about the same element and subject only adds its
-/// sites.
-fn push(v: &mut ServerView, f: Finding) {
-    match v
-        .findings
-        .iter_mut()
-        .find(|x| x.id == f.id && x.pos == f.pos && x.subject == f.subject)
-    {
-        Some(x) => {
+/// sites. Looked up through the view's index (a server with tens of
+/// thousands of `web.config` files has as many findings).
+pub(super) fn push(v: &mut ServerView, f: Finding) {
+    let key = (f.id, f.pos.clone(), f.subject.clone());
+    let holds = |v: &ServerView, i: usize| {
+        v.findings
+            .get(i)
+            .is_some_and(|x| x.id == key.0 && x.pos == key.1 && x.subject == key.2)
+    };
+    let mut at = v.finding_index.1.get(&key).copied();
+    if at.is_some_and(|i| !holds(v, i)) || v.finding_index.0 != v.findings.len() {
+        // Stale: the findings were sorted or pushed past the index.
+        let map = v
+            .findings
+            .iter()
+            .enumerate()
+            .map(|(i, x)| ((x.id, x.pos.clone(), x.subject.clone()), i))
+            .collect();
+        v.finding_index = (v.findings.len(), map);
+        at = v.finding_index.1.get(&key).copied();
+    }
+    match at {
+        Some(i) => {
+            let x = &mut v.findings[i];
             for s in f.sites {
                 if !x.sites.contains(&s) {
                     x.sites.push(s);
@@ -101,7 +117,11 @@ fn push(v: &mut ServerView, f: Finding) {
             }
             x.sites.sort();
         }
-        None => v.findings.push(f),
+        None => {
+            v.finding_index.1.insert(key, v.findings.len());
+            v.findings.push(f);
+            v.finding_index.0 = v.findings.len();
+        }
     }
 }
 
@@ -174,7 +194,7 @@ fn in_inetsrv(rel: &str) -> bool {
 }
 
 /// A folder anyone (or the site's own content) can write to.
-fn user_writable(v: &ServerView, served: &[Served], rel: &str) -> Option<String> {
+fn user_writable(content: &[(String, &str)], rel: &str) -> Option<String> {
     for p in ["windows/temp/", "programdata/", "users/"] {
         if rel.starts_with(p) {
             return Some(format!(
@@ -183,22 +203,38 @@ fn user_writable(v: &ServerView, served: &[Served], rel: &str) -> Option<String>
             ));
         }
     }
-    served.iter().find_map(|s| {
-        let phys = v.image.rel(s.physical.as_ref()?).to_lowercase();
-        (!phys.is_empty() && rel.starts_with(&format!("{phys}/")))
-            .then(|| format!("the content of {}", s.url))
-    })
+    content
+        .iter()
+        .find(|(phys, _)| rel.starts_with(phys.as_str()))
+        .map(|(_, url)| format!("the content of {url}"))
+}
+
+/// Each served folder, image-relative, lowercased, with a trailing `/`,
+/// and its URL: computed once for every registration's check.
+fn content_folders(v: &ServerView, served: &ServedList) -> Vec<(String, String)> {
+    served
+        .iter()
+        .filter_map(|s| {
+            let phys = v.image.rel(s.physical.as_ref()?).to_lowercase();
+            (!phys.is_empty()).then(|| (format!("{phys}/"), s.url.clone()))
+        })
+        .collect()
 }
 
 /// Every finding that the configuration alone supports.
-pub fn configuration(v: &mut ServerView, entries: &[Entry], served: &[Served], merged: &Merged) {
+pub fn configuration(v: &mut ServerView, entries: &[Entry], served: &ServedList, merged: &Merged) {
     registrations(v, served);
     removed_modules(v, entries, served, merged);
     logging(v, entries, served);
 }
 
-fn registrations(v: &mut ServerView, served: &[Served]) {
+fn registrations(v: &mut ServerView, served: &ServedList) {
     let regs = v.registrations.clone();
+    let folders = content_folders(v, served);
+    let content: Vec<(String, &str)> = folders
+        .iter()
+        .map(|(p, u)| (p.clone(), u.as_str()))
+        .collect();
     for r in &regs {
         let name = r.name.clone().unwrap_or_default();
         let subject = r
@@ -237,10 +273,7 @@ fn registrations(v: &mut ServerView, served: &[Served]) {
             || (r.kind == RegistrationKind::Handler
                 && r.value_kind == Some(ValueKind::ScriptProcessor));
         if runs {
-            if let Some(w) = path
-                .as_deref()
-                .and_then(|rel| user_writable(v, served, rel))
-            {
+            if let Some(w) = path.as_deref().and_then(|rel| user_writable(&content, rel)) {
                 push(v, finding("image_user_writable", 70,
                     format!("{} runs code from {w}, a place more accounts can write than the IIS binaries", r.kind.as_str()), &r.pos, &subject, &r.sites));
                 if r.kind == RegistrationKind::Handler {
@@ -391,48 +424,75 @@ fn registrations(v: &mut ServerView, served: &[Served]) {
     }
 }
 
+/// A removal: where, which module, which site, `removes` or `clears`.
+type Removal = (Pos, String, String, &'static str);
+
+/// Applies `modules` directives to a list; a site- or path-level `remove`
+/// or `clear` that drops a global module is recorded in `out`.
+fn apply_removals<'e>(
+    list: &mut server::ModuleList<'e>,
+    es: &[&'e Entry],
+    t: &server::PoolTraits,
+    site: &str,
+    globals: &BTreeSet<String>,
+    out: &mut Vec<Removal>,
+) {
+    for e in es {
+        let site_scope = !e.scope.is_empty();
+        match &e.directive {
+            Directive::ModuleAdd {
+                name, precondition, ..
+            } => {
+                if server::precondition_holds(precondition.as_deref(), t) {
+                    list.add(name);
+                }
+            }
+            Directive::ModuleRemove { name } => {
+                if site_scope && list.contains(name) && globals.contains(name) {
+                    out.push((e.pos.clone(), name.clone(), site.to_string(), "removes"));
+                }
+                list.remove(name);
+            }
+            Directive::ModuleClear => {
+                if site_scope {
+                    for n in list.names.iter().filter(|n| globals.contains(**n)) {
+                        out.push((e.pos.clone(), n.to_string(), site.to_string(), "clears"));
+                    }
+                }
+                list.clear();
+            }
+            _ => {}
+        }
+    }
+}
+
 /// `remove` / `clear` at site or path scope that drop an installed global
 /// module from a served URL's list.
-fn removed_modules(v: &mut ServerView, entries: &[Entry], served: &[Served], merged: &Merged) {
+fn removed_modules(v: &mut ServerView, entries: &[Entry], served: &ServedList, merged: &Merged) {
     let globals: BTreeSet<String> = v
         .registrations
         .iter()
         .filter(|r| r.kind == RegistrationKind::GlobalModule)
         .filter_map(|r| r.name.clone())
         .collect();
+    let index = server::ModuleIndex::new(v, entries);
     let mut out = Vec::new();
-    for s in served {
+    // The server-level list once per pool, then each URL's own directives.
+    let server_level = index.server();
+    let mut base: HashMap<Option<&str>, server::ModuleList<'_>> = HashMap::new();
+    for s in served.iter() {
         let t = server::pool_traits(&v.structure, s.pool.as_deref());
-        let mut list: Vec<String> = Vec::new();
-        for e in server::module_entries_for(v, entries, &s.url) {
-            let site_scope = !e.scope.is_empty();
-            match &e.directive {
-                Directive::ModuleAdd {
-                    name, precondition, ..
-                } => {
-                    if server::precondition_holds(precondition.as_deref(), &t)
-                        && !list.contains(name)
-                    {
-                        list.push(name.clone());
-                    }
-                }
-                Directive::ModuleRemove { name } => {
-                    if site_scope && list.contains(name) && globals.contains(name) {
-                        out.push((e.pos.clone(), name.clone(), s.site.clone(), "removes"));
-                    }
-                    list.retain(|n| n != name);
-                }
-                Directive::ModuleClear => {
-                    if site_scope {
-                        for n in list.iter().filter(|n| globals.contains(*n)) {
-                            out.push((e.pos.clone(), n.clone(), s.site.clone(), "clears"));
-                        }
-                    }
-                    list.clear();
-                }
-                _ => {}
-            }
+        let rest = index.below_server(&s.url);
+        if rest.is_empty() {
+            continue;
         }
+        let b = base.entry(s.pool.as_deref()).or_insert_with(|| {
+            let mut l = server::ModuleList::default();
+            apply_removals(&mut l, &server_level, &t, &s.site, &globals, &mut out);
+            l
+        });
+        let mut list = b.clone();
+        apply_removals(&mut list, &rest, &t, &s.site, &globals, &mut out);
     }
     let _ = merged;
     let mut by: HashMap<(Pos, String), (BTreeSet<String>, &str)> = HashMap::new();
@@ -493,7 +553,7 @@ fn includes_success(codes: &str) -> bool {
     })
 }
 
-fn logging(v: &mut ServerView, entries: &[Entry], served: &[Served]) {
+fn logging(v: &mut ServerView, entries: &[Entry], served: &ServedList) {
     for e in entries {
         match &e.directive {
             Directive::HttpLogging {

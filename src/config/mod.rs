@@ -328,6 +328,10 @@ pub struct ServerView {
     pub history_dir: Option<PathBuf>,
     /// Resolved host path -> registrations leading there.
     by_file: HashMap<PathBuf, Vec<usize>>,
+    /// (id, position, subject) -> index in `findings`, for merging a
+    /// finding about the same element; rebuilt when stale (after a sort).
+    /// The length of `findings` the index was built for.
+    finding_index: (usize, HashMap<(&'static str, Pos, String), usize>),
 }
 
 impl ServerView {

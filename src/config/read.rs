@@ -279,6 +279,8 @@ pub struct Reader<'a> {
     pub out: Contents,
     /// Files on the current `configSource` chain (loop detection).
     chain: Vec<PathBuf>,
+    /// Line indexes of the texts being read (innermost last).
+    lines: Vec<xml::LineIndex>,
 }
 
 /// Sections only `applicationHost.config` may hold.
@@ -346,6 +348,7 @@ impl<'a> Reader<'a> {
             next_index,
             out: Contents::default(),
             chain: Vec::new(),
+            lines: Vec::new(),
         }
     }
 
@@ -360,10 +363,12 @@ impl<'a> Reader<'a> {
         let (text, enc) = xml::read_text(host)?;
         let doc = xml::parse(&text)?;
         self.chain.push(host.to_path_buf());
+        self.lines.push(xml::LineIndex::new(&text));
         let root = doc.root_element();
         if root.tag_name().name() == "configuration" {
             self.configuration(&text, root, file, scope, host, "/configuration");
         }
+        self.lines.pop();
         self.chain.pop();
         Ok(enc)
     }
@@ -371,8 +376,17 @@ impl<'a> Reader<'a> {
     fn pos(&self, text: &str, n: Node<'_, '_>, file: usize, xpath: String) -> Pos {
         Pos {
             file,
-            line: xml::position(text, n.range().start).0,
+            line: self.position(text, n.range().start).0,
             xpath,
+        }
+    }
+
+    /// (line, column) of `offset` in `text`, through its line index when
+    /// it is a text being read.
+    fn position(&self, text: &str, offset: usize) -> (u32, u32) {
+        match self.lines.iter().rev().find(|l| l.of(text)) {
+            Some(l) => l.position(text, offset),
+            None => xml::position(text, offset),
         }
     }
 
@@ -433,7 +447,7 @@ impl<'a> Reader<'a> {
                 continue;
             }
             if self.role == Role::WebConfig && APPHOST_ONLY.contains(&name) {
-                let (line, column) = xml::position(text, c.range().start);
+                let (line, column) = self.position(text, c.range().start);
                 self.out.errors.push((
                     file,
                     ConfigError::at(
@@ -465,7 +479,7 @@ impl<'a> Reader<'a> {
         host: &Path,
         name: &str,
     ) {
-        let (line, column) = xml::position(text, n.range().start);
+        let (line, column) = self.position(text, n.range().start);
         let err = |kind, message: String| (file, ConfigError::at(kind, message, line, column));
         let dir = host.parent().unwrap_or(Path::new(""));
         let rel = src.replace('/', "\\");

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::image::Location;
-use super::server::{self, Served};
+use super::server::{self, ServedList};
 use super::{RegistrationKind, ServerView, Status, ValueKind};
 use crate::util::{u16_at, u32_at};
 
@@ -118,7 +118,7 @@ fn read_types(path: &Path) -> Option<AssemblyTypes> {
 }
 
 /// Resolves every registration.
-pub fn resolve_all(v: &mut ServerView, served: &[Served]) {
+pub fn resolve_all(v: &mut ServerView, served: &ServedList) {
     let mut cache = Cache::default();
     for i in 0..v.registrations.len() {
         let r = &v.registrations[i];
@@ -204,7 +204,7 @@ const FRAMEWORK: &[&str] = &[
 /// A managed `type=`: where its assembly is, and whether it defines it.
 fn resolve_type(
     v: &ServerView,
-    served: &[Served],
+    served: &ServedList,
     scope: &str,
     value: &str,
     cache: &mut Cache,

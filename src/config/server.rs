@@ -4,7 +4,7 @@
 //! (with their scope, affected sites and `enabled` state) and the module
 //! list of every application.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -56,6 +56,7 @@ pub fn build(image: DiskImage, apphost: &Path) -> ServerView {
         history: Vec::new(),
         history_dir: None,
         by_file: HashMap::new(),
+        finding_index: (0, HashMap::new()),
     };
     let Some(effective) = follow_redirection(&mut v, apphost) else {
         if let Some(r) = v.redirection.clone() {
@@ -280,7 +281,7 @@ fn read_redirection(v: &mut ServerView, dir: &Path) -> Option<Redirection> {
 }
 
 /// Every URL the sites serve, with its folder and application.
-pub fn served(v: &ServerView) -> Vec<Served> {
+pub fn served(v: &ServerView) -> ServedList {
     let s = &v.structure;
     let mut out = Vec::new();
     for site in &s.sites {
@@ -308,12 +309,53 @@ pub fn served(v: &ServerView) -> Vec<Served> {
             }
         }
     }
-    out
+    ServedList::new(out)
+}
+
+/// The served URLs, indexed by URL and by site, so that finding what
+/// serves a scope costs its prefixes, not every URL of the server.
+pub struct ServedList {
+    list: Vec<Served>,
+    by_url: HashMap<String, usize>,
+    by_site: HashMap<String, Vec<usize>>,
+}
+
+impl ServedList {
+    /// Indexes `list` (the first of equal URLs wins, as a scan would find).
+    pub fn new(list: Vec<Served>) -> Self {
+        let mut by_url = HashMap::new();
+        let mut by_site: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, s) in list.iter().enumerate() {
+            by_url.entry(s.url.clone()).or_insert(i);
+            by_site.entry(s.site.clone()).or_default().push(i);
+        }
+        ServedList {
+            list,
+            by_url,
+            by_site,
+        }
+    }
+
+    /// The served URLs of `site`.
+    pub fn of_site<'a>(&'a self, site: &str) -> impl Iterator<Item = &'a Served> + 'a {
+        self.by_site
+            .get(site)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.list[i])
+    }
+}
+
+impl std::ops::Deref for ServedList {
+    type Target = [Served];
+    fn deref(&self) -> &[Served] {
+        &self.list
+    }
 }
 
 /// Finds the `web.config` files below every served folder and reads them
 /// in parallel, each at its URL.
-fn read_web_configs(v: &mut ServerView, served: &[Served]) {
+fn read_web_configs(v: &mut ServerView, served: &ServedList) {
     let roots: BTreeMap<PathBuf, String> = served
         .iter()
         .filter_map(|s| Some((s.physical.clone()?, s.url.clone())))
@@ -404,11 +446,19 @@ pub fn scope_site(scope: &str) -> &str {
 }
 
 /// The served URL that serves `scope` (the longest served prefix).
-pub fn serving<'a>(served: &'a [Served], scope: &str) -> Option<&'a Served> {
-    served
-        .iter()
-        .filter(|s| scope == s.url || scope.starts_with(&format!("{}/", s.url)))
-        .max_by_key(|s| s.url.len())
+pub fn serving<'a>(served: &'a ServedList, scope: &str) -> Option<&'a Served> {
+    // The longest prefix of `scope` ending at a `/` (or the whole scope)
+    // that is a served URL.
+    let mut best = None;
+    let mut end = 0;
+    for part in scope.split('/') {
+        end += part.len();
+        if let Some(&i) = served.by_url.get(&scope[..end]) {
+            best = Some(&served.list[i]);
+        }
+        end += 1;
+    }
+    best
 }
 
 /// A pool's bitness, pipeline and runtime, with the defaults.
@@ -465,12 +515,12 @@ pub fn wants_wow64(precondition: Option<&str>) -> bool {
 /// `precondition` (and, for `pipeline`, the pipeline).
 pub fn affected_sites(
     v: &ServerView,
-    served: &[Served],
+    served: &ServedList,
     scope: &str,
     precondition: Option<&str>,
     pipeline: Pipeline,
 ) -> Vec<String> {
-    let mut sites = BTreeSet::new();
+    let mut sites: BTreeSet<&str> = BTreeSet::new();
     let ok = |s: &Served| {
         let t = pool_traits(&v.structure, s.pool.as_deref());
         precondition_holds(precondition, &t)
@@ -480,18 +530,30 @@ pub fn affected_sites(
                 Pipeline::Classic => t.classic,
             }
     };
+    // The check depends on the pool only: decide it once per pool.
+    let mut by_pool: HashMap<Option<String>, bool> = HashMap::new();
+    let mut ok_cached = |s: &Served| match by_pool.get(&s.pool) {
+        Some(&b) => b,
+        None => {
+            let b = ok(s);
+            by_pool.insert(s.pool.clone(), b);
+            b
+        }
+    };
     if scope.is_empty() {
-        for s in served.iter().filter(|s| ok(s)) {
-            sites.insert(s.site.clone());
+        for (site, idx) in &served.by_site {
+            if idx.iter().any(|&i| ok_cached(&served.list[i])) {
+                sites.insert(site);
+            }
         }
     } else if !scope.contains('/') {
-        for s in served.iter().filter(|s| s.site == scope && ok(s)) {
-            sites.insert(s.site.clone());
+        if served.of_site(scope).any(&mut ok_cached) {
+            sites.insert(scope);
         }
     } else if let Some(s) = serving(served, scope).filter(|s| ok(s)) {
-        sites.insert(s.site.clone());
+        sites.insert(&s.site);
     }
-    sites.into_iter().collect()
+    sites.into_iter().map(str::to_string).collect()
 }
 
 /// Which pipeline a registration needs to count for a site.
@@ -506,7 +568,7 @@ pub enum Pipeline {
 }
 
 /// One registration per registering directive.
-fn registrations(v: &mut ServerView, entries: &[Entry], served: &[Served]) {
+fn registrations(v: &mut ServerView, entries: &[Entry], served: &ServedList) {
     let mut out = Vec::new();
     for e in entries {
         let (kind, name, value, value_kind, pre, pipeline, enabled) = match &e.directive {
@@ -651,14 +713,114 @@ fn registrations(v: &mut ServerView, entries: &[Entry], served: &[Served]) {
     v.registrations = out;
 }
 
-/// The merged `modules` list (module names in order) at every served URL.
-pub type Merged = Vec<(String, Vec<String>)>;
+/// The `modules` directives by scope, each scope's `applicationHost.config`
+/// entries before its `web.config` entries, in document order: built once,
+/// so listing a URL's directives costs its prefixes, not every entry.
+pub struct ModuleIndex<'e> {
+    by_scope: HashMap<&'e str, (Vec<&'e Entry>, Vec<&'e Entry>)>,
+}
+
+impl<'e> ModuleIndex<'e> {
+    /// Indexes the `modules` directives of `entries`.
+    pub fn new(v: &ServerView, entries: &'e [Entry]) -> Self {
+        let mut by_scope: HashMap<&'e str, (Vec<&'e Entry>, Vec<&'e Entry>)> = HashMap::new();
+        for e in entries {
+            if !matches!(
+                e.directive,
+                Directive::ModuleAdd { .. }
+                    | Directive::ModuleRemove { .. }
+                    | Directive::ModuleClear
+            ) {
+                continue;
+            }
+            let from_apphost = v
+                .files
+                .get(e.pos.file)
+                .is_some_and(|f| matches!(f.kind, FileKind::ApplicationHost) || f.url.is_none());
+            let slot = by_scope.entry(e.scope.as_str()).or_default();
+            if from_apphost {
+                slot.0.push(e);
+            } else {
+                slot.1.push(e);
+            }
+        }
+        ModuleIndex { by_scope }
+    }
+
+    /// The server-level `modules` directives, in order.
+    pub fn server(&self) -> Vec<&'e Entry> {
+        self.at("")
+    }
+
+    /// The directives at exactly `scope`: `applicationHost.config`'s, then
+    /// the `web.config`'s.
+    fn at(&self, scope: &str) -> Vec<&'e Entry> {
+        self.by_scope
+            .get(scope)
+            .map(|(a, w)| a.iter().chain(w).copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// The directives below the server level that apply at `url`, in the
+    /// order IIS applies them: each longer URL prefix in turn.
+    pub fn below_server(&self, url: &str) -> Vec<&'e Entry> {
+        if url.is_empty() {
+            // The server level applies once more (as the empty URL's own).
+            return self.server();
+        }
+        let mut out = Vec::new();
+        let mut end = 0;
+        for part in url.split('/') {
+            end += part.len();
+            out.extend(self.at(&url[..end]));
+            end += 1;
+        }
+        out
+    }
+}
+
+/// A module list under construction: order kept, membership in O(1).
+#[derive(Default, Clone)]
+pub struct ModuleList<'e> {
+    /// Names in order.
+    pub names: Vec<&'e str>,
+    set: HashSet<&'e str>,
+}
+
+impl<'e> ModuleList<'e> {
+    /// Adds `name` unless present.
+    pub fn add(&mut self, name: &'e str) {
+        if self.set.insert(name) {
+            self.names.push(name);
+        }
+    }
+    /// Is `name` listed?
+    pub fn contains(&self, name: &str) -> bool {
+        self.set.contains(name)
+    }
+    /// Removes `name`.
+    pub fn remove(&mut self, name: &str) {
+        if self.set.remove(name) {
+            self.names.retain(|n| *n != name);
+        }
+    }
+    /// Empties the list.
+    pub fn clear(&mut self) {
+        self.set.clear();
+        self.names.clear();
+    }
+}
+
+/// The modules enabled somewhere: in the merged `modules` list of at least
+/// one served URL.
+pub type Merged = HashSet<String>;
 
 /// Applies `add` / `remove` / `clear` in IIS's order for every served URL:
 /// the server level, then for each prefix of the URL the `location` of
 /// `applicationHost.config` and the `web.config` at that prefix. Entries
-/// whose preconditions the URL's pool does not satisfy are left out.
-pub fn merge_modules(v: &ServerView, entries: &[Entry], served: &[Served]) -> Merged {
+/// whose preconditions the URL's pool does not satisfy are left out. The
+/// server-level list is built once per pool.
+pub fn merge_modules(v: &ServerView, entries: &[Entry], served: &ServedList) -> Merged {
     let globals: HashMap<&str, Option<&str>> = entries
         .iter()
         .filter_map(|e| match &e.directive {
@@ -668,79 +830,57 @@ pub fn merge_modules(v: &ServerView, entries: &[Entry], served: &[Served]) -> Me
             _ => None,
         })
         .collect();
-    let mut out = Vec::new();
-    for s in served {
+    let index = ModuleIndex::new(v, entries);
+    let server = index.server();
+    let mut base: HashMap<Option<&str>, ModuleList<'_>> = HashMap::new();
+    let mut enabled: HashSet<&str> = HashSet::new();
+    for s in served.iter() {
         let t = pool_traits(&v.structure, s.pool.as_deref());
-        let mut list: Vec<String> = Vec::new();
-        for e in module_entries_for(v, entries, &s.url) {
-            match &e.directive {
-                Directive::ModuleAdd {
-                    name,
-                    type_name,
-                    precondition,
-                } => {
-                    let global_ok = type_name.is_some()
-                        || globals
-                            .get(name.as_str())
-                            .is_none_or(|gp| precondition_holds(*gp, &t));
-                    let pipeline_ok = type_name.is_none() || !t.classic;
-                    if global_ok
-                        && pipeline_ok
-                        && precondition_holds(precondition.as_deref(), &t)
-                        && !list.contains(name)
-                    {
-                        list.push(name.clone());
-                    }
-                }
-                Directive::ModuleRemove { name } => list.retain(|n| n != name),
-                Directive::ModuleClear => list.clear(),
-                _ => {}
-            }
+        let b = base.entry(s.pool.as_deref()).or_insert_with(|| {
+            let mut l = ModuleList::default();
+            apply_modules(&mut l, &server, &t, &globals);
+            enabled.extend(l.names.iter().copied());
+            l
+        });
+        let rest = index.below_server(&s.url);
+        if rest.is_empty() {
+            continue;
         }
-        out.push((s.url.clone(), list));
+        let mut list = b.clone();
+        apply_modules(&mut list, &rest, &t, &globals);
+        enabled.extend(list.names.iter().copied());
     }
-    out
+    enabled.into_iter().map(str::to_string).collect()
 }
 
-/// The `modules` directives that apply at `url`, in the order IIS applies them.
-pub fn module_entries_for<'e>(v: &ServerView, entries: &'e [Entry], url: &str) -> Vec<&'e Entry> {
-    let is_module = |e: &&Entry| {
-        matches!(
-            e.directive,
-            Directive::ModuleAdd { .. } | Directive::ModuleRemove { .. } | Directive::ModuleClear
-        )
-    };
-    let from_apphost = |e: &Entry| {
-        v.files
-            .get(e.pos.file)
-            .is_some_and(|f| matches!(f.kind, FileKind::ApplicationHost) || f.url.is_none())
-    };
-    let mut prefixes = vec![String::new()];
-    let mut acc = String::new();
-    for part in url.split('/') {
-        acc = if acc.is_empty() {
-            part.to_string()
-        } else {
-            format!("{acc}/{part}")
-        };
-        prefixes.push(acc.clone());
+/// Applies `modules` directives to a list, as [`merge_modules`] does.
+fn apply_modules<'e>(
+    list: &mut ModuleList<'e>,
+    es: &[&'e Entry],
+    t: &PoolTraits,
+    globals: &HashMap<&str, Option<&str>>,
+) {
+    for e in es {
+        match &e.directive {
+            Directive::ModuleAdd {
+                name,
+                type_name,
+                precondition,
+            } => {
+                let global_ok = type_name.is_some()
+                    || globals
+                        .get(name.as_str())
+                        .is_none_or(|gp| precondition_holds(*gp, t));
+                let pipeline_ok = type_name.is_none() || !t.classic;
+                if global_ok && pipeline_ok && precondition_holds(precondition.as_deref(), t) {
+                    list.add(name);
+                }
+            }
+            Directive::ModuleRemove { name } => list.remove(name),
+            Directive::ModuleClear => list.clear(),
+            _ => {}
+        }
     }
-    let mut out = Vec::new();
-    for p in &prefixes {
-        out.extend(
-            entries
-                .iter()
-                .filter(is_module)
-                .filter(|e| e.scope == *p && from_apphost(e)),
-        );
-        out.extend(
-            entries
-                .iter()
-                .filter(is_module)
-                .filter(|e| e.scope == *p && !from_apphost(e)),
-        );
-    }
-    out
 }
 
 /// `enabled` of every global module: listed in the merged module list of
@@ -748,8 +888,7 @@ pub fn module_entries_for<'e>(v: &ServerView, entries: &'e [Entry], url: &str) -
 fn apply_enabled(v: &mut ServerView, merged: &Merged) {
     for r in &mut v.registrations {
         if r.kind == RegistrationKind::GlobalModule {
-            let name = r.name.as_deref().unwrap_or("");
-            r.enabled = Some(merged.iter().any(|(_, l)| l.iter().any(|n| n == name)));
+            r.enabled = Some(merged.contains(r.name.as_deref().unwrap_or("")));
         }
     }
 }

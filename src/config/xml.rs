@@ -208,6 +208,44 @@ fn utf8(b: &[u8]) -> Result<String, ConfigError> {
     })
 }
 
+/// The line starts of one text, for many [`position`]s over it (a large
+/// `applicationHost.config` holds tens of thousands of elements; each
+/// position found by scanning from the start would be quadratic).
+pub struct LineIndex {
+    ptr: usize,
+    len: usize,
+    newlines: Vec<usize>,
+}
+
+impl LineIndex {
+    /// Indexes `text`.
+    pub fn new(text: &str) -> Self {
+        LineIndex {
+            ptr: text.as_ptr() as usize,
+            len: text.len(),
+            newlines: memchr::memchr_iter(b'\n', text.as_bytes()).collect(),
+        }
+    }
+
+    /// Is this the index of `text` (the same string, not a copy)?
+    pub fn of(&self, text: &str) -> bool {
+        self.ptr == text.as_ptr() as usize && self.len == text.len()
+    }
+
+    /// 1-based (line, column) of byte `offset` of `text`, as [`position`].
+    pub fn position(&self, text: &str, offset: usize) -> (u32, u32) {
+        let offset = offset.min(text.len());
+        let before = self.newlines.partition_point(|&nl| nl < offset);
+        let start = if before == 0 {
+            0
+        } else {
+            self.newlines[before - 1] + 1
+        };
+        let col = text.get(start..offset).map_or(0, |l| l.chars().count()) + 1;
+        (before as u32 + 1, col as u32)
+    }
+}
+
 /// 1-based (line, column) of byte `offset` of `text`.
 pub fn position(text: &str, offset: usize) -> (u32, u32) {
     let before = &text[..offset.min(text.len())];
@@ -326,6 +364,13 @@ mod tests {
 
     #[test]
     fn positions_count_lines_and_characters() {
+        let t = "ab\ncdé\nf";
+        let ix = LineIndex::new(t);
+        for o in 0..=t.len() {
+            if t.is_char_boundary(o) {
+                assert_eq!(ix.position(t, o), position(t, o), "offset {o}");
+            }
+        }
         assert_eq!(position("ab\ncdé\nf", 0), (1, 1));
         assert_eq!(position("ab\ncdé\nf", 3), (2, 1));
         assert_eq!(position("ab\ncdé\nf", "ab\ncdé".len()), (2, 4));
