@@ -9,7 +9,6 @@ use std::path::Path;
 
 use super::RuleSet;
 use crate::model::{FactValue, Trace};
-use crate::util::path::{extension, file_name_lower};
 
 /// Largest script or history file read for traces (PSReadLine keeps 4096
 /// lines by default; scripts are small).
@@ -19,12 +18,20 @@ pub const MAX_LINE_CHARS: usize = 300;
 /// Most traces kept per file.
 pub const MAX_TRACES_PER_FILE: usize = 200;
 
-/// Is `path` a file the trace layer reads?
+/// Is `path` a file the trace layer reads? Asked of every non-PE file on
+/// the walker's threads, so it compares in place instead of lowercasing
+/// copies of the name.
 pub fn is_target(path: &Path) -> bool {
-    matches!(
-        extension(path).as_deref(),
-        Some("ps1" | "psm1" | "bat" | "cmd")
-    ) || file_name_lower(path) == "consolehost_history.txt"
+    let ext_is = |e: &str| {
+        path.extension()
+            .and_then(|x| x.to_str())
+            .is_some_and(|x| x.eq_ignore_ascii_case(e))
+    };
+    ["ps1", "psm1", "bat", "cmd"].iter().any(|e| ext_is(e))
+        || path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.eq_ignore_ascii_case("consolehost_history.txt"))
 }
 
 /// Reads `path` (without following a link or blocking on a special file)
