@@ -22,7 +22,7 @@ d="$here/corpus/dotnet"
 mkdir -p "$a" "$d"
 
 managed=()
-for f in "$root"/samples-synthetic/dotnet/*.dll "$root"/samples-synthetic/dotnet/malformed/*.dll; do
+for f in "$root"/samples-synthetic/dotnet/*.dll "$root"/samples-synthetic/dotnet/malformed/*.dll "$root"/samples-synthetic/behaviour/*.dll; do
     [ -f "$f" ] || continue
     managed+=("$f")
 done

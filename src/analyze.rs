@@ -25,6 +25,9 @@ pub struct AnalyzeOptions {
     pub entropy_all: bool,
     /// Skip .NET metadata (no managed roles). For measurement.
     pub no_dotnet: bool,
+    /// Skip the IL analysis of assemblies with components (no behaviour
+    /// facts). For measurement.
+    pub no_il: bool,
     /// Also list every TypeDef, TypeRef and MemberRef row in the .NET facts
     /// (see [`dotnet::parse_with_tables`]); for tests and differential
     /// checks, a sweep does not need them.
@@ -57,6 +60,8 @@ pub fn analyze_bytes(bytes: &[u8], opts: &AnalyzeOptions) -> Facts {
     if let (Some((rva, size)), false) = (pe.layout.clr_header(), opts.no_dotnet) {
         let info = if opts.dotnet_tables {
             dotnet::parse_with_tables(&image, rva, size)
+        } else if opts.no_il {
+            dotnet::parse_without_il(&image, rva, size)
         } else {
             dotnet::parse(&image, rva, size)
         };
@@ -69,6 +74,12 @@ pub fn analyze_bytes(bytes: &[u8], opts: &AnalyzeOptions) -> Facts {
     facts.roles.dedup();
     if pe.has_certificate_table() && !opts.no_authenticode {
         facts.code_signature = Some(authenticode::check_with(&image, &opts.trust_roots));
+    }
+    if facts.is_component() {
+        pe.capabilities = pe::capabilities::from_imports(&[&pe.imports, &pe.delay_imports]);
+        if !pe.export_roles.roles.is_empty() {
+            pe.request_names = pe::capabilities::request_names(bytes);
+        }
     }
     if opts.entropy_all || facts.is_component() {
         pe::compute_entropy(&mut pe, bytes);

@@ -73,3 +73,13 @@ impl<'a> DotnetInput<'a> {
         parse_with_tables(&image, self.clr_rva, self.clr_size)
     }
 }
+
+/// The `il` target: a method body header at the start of `data`, then its
+/// instructions decoded to the end or the first malformed one. Returns the
+/// number of instructions (for the regression test).
+pub fn decode_il(data: &[u8]) -> usize {
+    match crate::dotnet::il::body(data) {
+        Ok(b) => crate::dotnet::il::Instructions::new(b.code).count(),
+        Err(_) => 0,
+    }
+}

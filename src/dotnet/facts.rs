@@ -162,6 +162,65 @@ pub struct ResourceInfo {
     pub size: Option<u32>,
 }
 
+/// What the request handlers of an assembly's components reach, from
+/// their IL (see `dotnet::flow`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Behaviour {
+    /// Method bodies decoded.
+    pub methods: usize,
+    /// The methods IIS or ASP.NET calls, and what each reaches.
+    pub entry_points: Vec<EntryPoint>,
+    /// Capability -> the members through which some entry point reaches
+    /// it (the union over the entry points).
+    pub reaches: BTreeMap<&'static str, Vec<String>>,
+    /// Strings loaded on a path that reads request input and that could
+    /// name a header, cookie, form field or server variable.
+    pub request_names: Vec<String>,
+    /// Type names passed to reflection (`Type.GetType` and the like),
+    /// after folding constant concatenations.
+    pub reflection_names: Vec<String>,
+    /// A cap was hit: more bodies, entry points or reaches existed.
+    pub truncated: bool,
+}
+
+/// One method IIS or ASP.NET calls.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EntryPoint {
+    /// `Ns.Type::Method`.
+    pub method: String,
+    /// Why it is called: `IHttpModule.Init`, `BeginRequest handler`, ...
+    pub why: String,
+    /// What it reaches.
+    pub reaches: Vec<Reach>,
+}
+
+impl EntryPoint {
+    /// A handler's entry point (`ProcessRequest`, `BeginProcessRequest`,
+    /// `GetHandler`): writing the response is what it is for.
+    pub fn is_handler(&self) -> bool {
+        [
+            "IHttpHandler.",
+            "IHttpAsyncHandler.",
+            "IHttpHandlerFactory.",
+        ]
+        .iter()
+        .any(|p| self.why.starts_with(p))
+    }
+}
+
+/// One capability reached from an entry point.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reach {
+    /// `reads_request_input`, `decodes`, `runs_process`, `loads_code`,
+    /// `pinvoke_injection`, `writes_files`, `network_egress`,
+    /// `rewrites_response`, `reads_credentials`.
+    pub capability: &'static str,
+    /// The member that does it: `Type::Member` or `dll!import`.
+    pub via: String,
+    /// The methods from the entry point to the one that calls `via`.
+    pub path: Vec<String>,
+}
+
 /// Everything read from one assembly's CLR header and metadata.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DotnetInfo {
@@ -207,6 +266,9 @@ pub struct DotnetInfo {
     pub interesting_strings: Vec<InterestingString>,
     /// `ManifestResource` rows.
     pub resources: Vec<ResourceInfo>,
+    /// What the components' request handlers reach (IL analysis); `None`
+    /// for an assembly without components.
+    pub behaviour: Option<Behaviour>,
     /// Structural problems, each naming the structure and file offset.
     pub errors: Vec<String>,
 }

@@ -33,7 +33,9 @@
 
 mod evidence;
 pub mod facts;
+mod flow;
 mod heaps;
+pub(crate) mod il;
 pub mod limits;
 mod model;
 mod names;
@@ -44,6 +46,7 @@ mod tables;
 mod token;
 
 pub use facts::*;
+pub use flow::is_credential_name;
 
 use crate::pe::Image;
 use crate::util::Problems;
@@ -56,7 +59,13 @@ use tables::Tables;
 /// descriptor (CLR runtime header) data directory. Never panics; problems
 /// are listed in [`DotnetInfo::errors`].
 pub fn parse(image: &Image<'_>, clr_rva: u32, clr_size: u32) -> DotnetInfo {
-    parse_with(image, clr_rva, clr_size, false)
+    parse_with(image, clr_rva, clr_size, false, true)
+}
+
+/// Like [`parse`] without decoding method bodies ([`DotnetInfo::behaviour`]
+/// stays `None`); for measuring the IL analysis' cost.
+pub fn parse_without_il(image: &Image<'_>, clr_rva: u32, clr_size: u32) -> DotnetInfo {
+    parse_with(image, clr_rva, clr_size, false, false)
 }
 
 /// Like [`parse`], and also lists every row of the TypeDef, TypeRef and
@@ -65,13 +74,27 @@ pub fn parse(image: &Image<'_>, clr_rva: u32, clr_size: u32) -> DotnetInfo {
 /// not need them (they are not reported) and [`parse`] leaves them empty:
 /// listing costs one owned string per name.
 pub fn parse_with_tables(image: &Image<'_>, clr_rva: u32, clr_size: u32) -> DotnetInfo {
-    parse_with(image, clr_rva, clr_size, true)
+    parse_with(image, clr_rva, clr_size, true, true)
 }
 
-fn parse_with(image: &Image<'_>, clr_rva: u32, clr_size: u32, list_tables: bool) -> DotnetInfo {
+fn parse_with(
+    image: &Image<'_>,
+    clr_rva: u32,
+    clr_size: u32,
+    list_tables: bool,
+    il: bool,
+) -> DotnetInfo {
     let mut info = DotnetInfo::default();
     let mut errs = Problems::new();
-    parse_into(&mut info, &mut errs, image, clr_rva, clr_size, list_tables);
+    parse_into(
+        &mut info,
+        &mut errs,
+        image,
+        clr_rva,
+        clr_size,
+        list_tables,
+        il,
+    );
     info.errors = errs.finish();
     info
 }
@@ -83,6 +106,7 @@ fn parse_into(
     clr_rva: u32,
     clr_size: u32,
     list_tables: bool,
+    il: bool,
 ) {
     let Some(cor) = root::read_cor20(image, clr_rva, clr_size, info, errs) else {
         return;
@@ -103,6 +127,9 @@ fn parse_into(
     };
     let mut m = Model::new(&tables, st.strings, st.blob, st.guid, errs);
     m.read(info, cor.resources);
+    if il {
+        m.behaviour(info, image, &st.us);
+    }
     if list_tables {
         m.list_tables(info);
     }

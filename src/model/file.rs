@@ -7,6 +7,33 @@ use crate::authenticode::CodeSignature;
 use crate::dotnet::DotnetInfo;
 use crate::pe::PeFacts;
 
+/// Most calls between the method that ties a combination of capabilities
+/// together and each of them (see [`Facts::request_combo`]).
+pub const COMBO_DISTANCE: usize = 3;
+
+/// True when some method on the entry point's paths reaches every
+/// capability of `caps` within [`COMBO_DISTANCE`] calls.
+fn local_combo(ep: &crate::dotnet::EntryPoint, caps: &[&str]) -> bool {
+    let Some(first) = caps.first() else {
+        return false;
+    };
+    let within = |m: &str, c: &str| {
+        ep.reaches.iter().filter(|r| r.capability == c).any(|r| {
+            r.path
+                .iter()
+                .position(|p| p == m)
+                .is_some_and(|i| r.path.len() - 1 - i <= COMBO_DISTANCE)
+        })
+    };
+    let mut seen = std::collections::HashSet::new();
+    ep.reaches
+        .iter()
+        .filter(|r| r.capability == *first)
+        .flat_map(|r| r.path.iter())
+        .filter(|m| seen.insert(m.as_str()))
+        .any(|m| caps.iter().all(|c| within(m, c)))
+}
+
 /// Facts about one file that starts with `MZ`: the analyze stage's output,
 /// a pure function of the bytes.
 #[derive(Debug, Clone, Default)]
@@ -31,9 +58,147 @@ impl Facts {
         !self.roles.is_empty()
     }
 
+    /// True when the file exports part of a role's export set, or the set
+    /// only under stdcall-decorated names: IIS would not load it in that
+    /// role, but it was meant to be one.
+    pub fn is_near_miss(&self) -> bool {
+        self.pe.as_ref().is_some_and(|p| {
+            !p.export_roles.incomplete.is_empty() || !p.export_roles.decorated.is_empty()
+        })
+    }
+
     /// True when the file has role `r`.
     pub fn has_role(&self, r: Role) -> bool {
         self.roles.contains(&r)
+    }
+
+    /// True for a native role (a role export is handed every request).
+    fn native_role(&self) -> bool {
+        self.pe
+            .as_ref()
+            .is_some_and(|p| !p.export_roles.roles.is_empty())
+    }
+
+    /// True when a request handler reads request input: a managed entry
+    /// point that reaches a request accessor, or any native role (its
+    /// export is handed the request).
+    pub fn request_input(&self) -> bool {
+        self.request_reaches("reads_request_input")
+    }
+
+    /// True when a request handler that reads request input also reaches
+    /// capability `cap` (the keys of [`crate::dotnet::Reach::capability`]).
+    /// See [`Facts::request_combo`].
+    pub fn request_reaches(&self, cap: &str) -> bool {
+        self.request_combo(&[cap], &[])
+    }
+
+    /// True when **one** request handler reads request input, reaches every
+    /// capability in `all` and, unless `any` is empty, one of `any`.
+    ///
+    /// Managed: one entry point of the IL call graph reaches them all; for
+    /// a combination (more than one capability besides the input), every
+    /// one of them within [`COMBO_DISTANCE`] calls below one method, so
+    /// that a framework whose handler reaches a decoder in one corner and a
+    /// compiler in another does not count as decoding what it runs.
+    /// `rewrites_response` counts on a module's paths only: writing the
+    /// response is what a handler is for. Native: a role export plus imports
+    /// with those capabilities; iisweep does not disassemble, so "reaches"
+    /// means "imports" there. Native `reads_credentials` also holds for a
+    /// credential field name among a native component's strings.
+    pub fn request_combo(&self, all: &[&str], any: &[&str]) -> bool {
+        let rewrites = all.contains(&"rewrites_response") || any.contains(&"rewrites_response");
+        // One capability: anywhere below the entry point. Several: close
+        // together, below one method (see `local_combo`).
+        let single = all.len() == 1 && any.is_empty();
+        let managed = self
+            .dotnet
+            .as_ref()
+            .and_then(|d| d.behaviour.as_ref())
+            .is_some_and(|b| {
+                b.entry_points.iter().any(|ep| {
+                    if rewrites && ep.is_handler() {
+                        return false;
+                    }
+                    let has = |c: &str| ep.reaches.iter().any(|r| r.capability == c);
+                    if single {
+                        return has("reads_request_input") && has(all[0]);
+                    }
+                    let mut caps: Vec<&str> = vec!["reads_request_input"];
+                    caps.extend_from_slice(all);
+                    if any.is_empty() {
+                        return local_combo(ep, &caps);
+                    }
+                    any.iter().any(|a| {
+                        caps.push(a);
+                        let ok = local_combo(ep, &caps);
+                        caps.pop();
+                        ok
+                    })
+                })
+            });
+        if managed {
+            return true;
+        }
+        if !self.native_role() {
+            return false;
+        }
+        let Some(p) = self.pe.as_ref() else {
+            return false;
+        };
+        let has = |c: &str| {
+            c == "reads_request_input"
+                || p.capabilities.contains_key(c)
+                || (c == "reads_credentials"
+                    && p.request_names
+                        .iter()
+                        .any(|n| crate::dotnet::is_credential_name(n)))
+        };
+        all.iter().all(|c| has(c)) && (any.is_empty() || any.iter().any(|c| has(c)))
+    }
+
+    /// Capabilities anywhere in the file, on a request path or not: the
+    /// .NET member and P/Invoke evidence and the native imports, sorted.
+    pub fn capabilities(&self) -> Vec<&'static str> {
+        let mut c: Vec<&'static str> = Vec::new();
+        if let Some(d) = &self.dotnet {
+            c.extend(d.capabilities.keys().copied());
+            if let Some(b) = &d.behaviour {
+                c.extend(b.reaches.keys().copied());
+            }
+        }
+        if let Some(p) = &self.pe {
+            c.extend(p.capabilities.keys().copied());
+        }
+        c.sort_unstable();
+        c.dedup();
+        c
+    }
+
+    /// Custom request names: header and server-variable names a component
+    /// reads or sets that are not standard headers (managed: strings on a
+    /// path that reads request input; native: strings of the file).
+    pub fn custom_request_names(&self) -> Vec<&str> {
+        let managed = self
+            .dotnet
+            .as_ref()
+            .and_then(|d| d.behaviour.as_ref())
+            .map(|b| b.request_names.as_slice())
+            .unwrap_or(&[]);
+        let native = self
+            .pe
+            .as_ref()
+            .map(|p| p.request_names.as_slice())
+            .unwrap_or(&[]);
+        managed
+            .iter()
+            .chain(native)
+            .map(String::as_str)
+            .filter(|n| {
+                (n.starts_with("X-") || n.starts_with("x-"))
+                    && !crate::pe::capabilities::is_common_header(n)
+            })
+            .collect()
     }
 }
 

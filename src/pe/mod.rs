@@ -9,6 +9,7 @@
 //! and never hides the others. Only a file whose headers cannot be read at
 //! all is an error.
 
+pub mod capabilities;
 pub mod exports;
 pub mod imports;
 pub mod layout;
@@ -107,6 +108,12 @@ pub struct PeFacts {
     /// Shannon entropy (bits per byte) of each section's raw data present
     /// in the file, in section order; empty when not computed.
     pub section_entropy: Vec<f64>,
+    /// What the imports can do: capability -> `DLL!Function` (IIS
+    /// components only; see [`capabilities`]).
+    pub capabilities: std::collections::BTreeMap<&'static str, Vec<String>>,
+    /// Header, server-variable and credential field names among the
+    /// strings of a native component (see [`capabilities::request_names`]).
+    pub request_names: Vec<String>,
     /// Structural problems met while reading; facts above are what could be read.
     pub errors: Vec<String>,
 }

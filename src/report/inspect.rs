@@ -73,6 +73,19 @@ pub fn write_inspect(o: &mut dyn Write, r: &FileReport) -> io::Result<()> {
     ] {
         write_imports(o, title, list)?;
     }
+    if !pe.capabilities.is_empty() || !pe.request_names.is_empty() {
+        writeln!(o, "capabilities (from the imports)")?;
+        for (cap, list) in &pe.capabilities {
+            writeln!(o, "  {cap}: {}", escape(&list.join(", ")))?;
+        }
+        if !pe.request_names.is_empty() {
+            writeln!(
+                o,
+                "  request names: {}",
+                escape(&pe.request_names.join(", "))
+            )?;
+        }
+    }
     if !pe.errors.is_empty() {
         writeln!(o, "problems (partial parse)")?;
         for e in &pe.errors {
@@ -402,6 +415,9 @@ fn write_dotnet(o: &mut dyn Write, d: &DotnetInfo) -> io::Result<()> {
     for (cap, list) in &d.capabilities {
         writeln!(o, "  {cap}: {}", escape(&list.join(", ")))?;
     }
+    if let Some(b) = &d.behaviour {
+        behaviour(o, b)?;
+    }
     let refs: Vec<String> = d
         .assembly_refs
         .iter()
@@ -430,6 +446,57 @@ fn write_dotnet(o: &mut dyn Write, d: &DotnetInfo) -> io::Result<()> {
     }
     for e in &d.errors {
         writeln!(o, "  metadata problem: {}", escape(e))?;
+    }
+    Ok(())
+}
+
+/// The IL view: each entry point and what it reaches, one line per
+/// capability with the path from the entry point (`A::Init -> A::OnBegin:
+/// decodes via System.Convert::FromBase64String`).
+fn behaviour(o: &mut dyn Write, b: &crate::dotnet::Behaviour) -> std::io::Result<()> {
+    writeln!(
+        o,
+        "  behaviour ({} method bodies{})",
+        b.methods,
+        if b.truncated {
+            ", truncated at a cap"
+        } else {
+            ""
+        }
+    )?;
+    let short = |m: &str| match m.split_once("::") {
+        Some((t, name)) => format!("{}::{name}", t.rsplit('.').next().unwrap_or(t)),
+        None => m.to_string(),
+    };
+    for ep in &b.entry_points {
+        if ep.reaches.is_empty() {
+            continue;
+        }
+        writeln!(o, "    entry {} ({})", escape(&ep.method), escape(&ep.why))?;
+        for r in &ep.reaches {
+            let path: Vec<String> = r.path.iter().map(|m| short(m)).collect();
+            writeln!(
+                o,
+                "      {}: {} via {}",
+                r.capability,
+                escape(&path.join(" -> ")),
+                escape(&r.via)
+            )?;
+        }
+    }
+    if !b.request_names.is_empty() {
+        writeln!(
+            o,
+            "    request names: {}",
+            escape(&b.request_names.join(", "))
+        )?;
+    }
+    if !b.reflection_names.is_empty() {
+        writeln!(
+            o,
+            "    reflection names: {}",
+            escape(&b.reflection_names.join(", "))
+        )?;
     }
     Ok(())
 }

@@ -363,6 +363,14 @@ pub struct PeRecord<'a> {
     /// The CLR runtime header directory `[rva, size]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clr_header: Option<(u32, u32)>,
+    /// What the imports can do (components only): capability ->
+    /// `DLL!Function`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub capabilities: BTreeMap<&'static str, &'a [String]>,
+    /// Header, server-variable and credential field names among a native
+    /// component's strings.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub request_names: &'a [String],
     /// Structural problems met while reading.
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     pub errors: &'a [String],
@@ -529,8 +537,80 @@ pub struct DotnetRecord<'a> {
     pub interesting_strings: Vec<InterestingStringRecord<'a>>,
     /// `ManifestResource` rows.
     pub resources: Vec<ResourceRecord<'a>>,
+    /// What the components' request handlers reach (absent without
+    /// components).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub behaviour: Option<BehaviourRecord<'a>>,
     /// Structural problems.
     pub errors: &'a [String],
+}
+
+/// `iisweep.dotnet.behaviour`: the IL call graph's view of the request
+/// handlers.
+#[derive(Serialize)]
+pub struct BehaviourRecord<'a> {
+    /// Method bodies decoded.
+    pub methods: usize,
+    /// The methods IIS or ASP.NET calls, and what each reaches.
+    pub entry_points: Vec<EntryPointRecord<'a>>,
+    /// Capability -> members through which some entry point reaches it.
+    pub reaches: BTreeMap<&'static str, &'a [String]>,
+    /// Names loaded on a path that reads request input (headers, cookies,
+    /// fields, server variables).
+    pub request_names: &'a [String],
+    /// Type names passed to reflection, constant concatenations folded.
+    pub reflection_names: &'a [String],
+    /// A cap was hit; more existed.
+    pub truncated: bool,
+}
+
+/// One entry point.
+#[derive(Serialize)]
+pub struct EntryPointRecord<'a> {
+    /// `Ns.Type::Method`.
+    pub method: &'a str,
+    /// Why IIS or ASP.NET calls it.
+    pub why: &'a str,
+    /// What it reaches.
+    pub reaches: Vec<ReachRecord<'a>>,
+}
+
+/// One capability reached, with its path.
+#[derive(Serialize)]
+pub struct ReachRecord<'a> {
+    /// The capability.
+    pub capability: &'static str,
+    /// The member that does it.
+    pub via: &'a str,
+    /// Methods from the entry point to the caller of `via`.
+    pub path: &'a [String],
+}
+
+fn behaviour_record(b: &crate::dotnet::Behaviour) -> BehaviourRecord<'_> {
+    BehaviourRecord {
+        methods: b.methods,
+        entry_points: b
+            .entry_points
+            .iter()
+            .map(|e| EntryPointRecord {
+                method: &e.method,
+                why: &e.why,
+                reaches: e
+                    .reaches
+                    .iter()
+                    .map(|r| ReachRecord {
+                        capability: r.capability,
+                        via: &r.via,
+                        path: &r.path,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        reaches: b.reaches.iter().map(|(k, v)| (*k, v.as_slice())).collect(),
+        request_names: &b.request_names,
+        reflection_names: &b.reflection_names,
+        truncated: b.truncated,
+    }
 }
 
 /// `IMAGE_COR20_HEADER.Flags`.
@@ -994,6 +1074,12 @@ fn pe_record(pe: &PeFacts) -> PeRecord<'_> {
         overlay: pe.overlay.map(span),
         certificate_table: l.certificate_table().map(span),
         clr_header: l.clr_header(),
+        capabilities: pe
+            .capabilities
+            .iter()
+            .map(|(k, v)| (*k, v.as_slice()))
+            .collect(),
+        request_names: &pe.request_names,
         errors: &pe.errors,
     }
 }
@@ -1130,6 +1216,7 @@ fn dotnet_record(d: &DotnetInfo) -> DotnetRecord<'_> {
                 size: r.size,
             })
             .collect(),
+        behaviour: d.behaviour.as_ref().map(behaviour_record),
         errors: &d.errors,
     }
 }
