@@ -248,41 +248,148 @@ rule heur_component_non_dll_extension
 rule heur_managed_assembly_load_from_bytes
 {
     meta:
-        description = "Unsigned managed IIS module/handler referencing HttpApplication/HttpContext, Convert.FromBase64String and Assembly.Load (loads an assembly from decoded request bytes)"
-        score = 45
+        description = "A request handler reads request input, decodes it (base64, decompression, decryption) and loads code (Assembly.Load, AppDomain.Load, compilation): runs code sent in the request"
+        score = 70
         attack = "T1505.004,T1620,T1140"
-        reference = "mandiant/capa-rules nursery/load-dotnet-assembly.yml, nursery/decode-data-using-base64-in-dotnet.yml"
+        reference = "mandiant/capa-rules nursery/load-dotnet-assembly.yml, nursery/decode-data-using-base64-in-dotnet.yml; ECMA-335 III (call graph over IL)"
         layer = "heuristic"
-        sample = "families/managed_loader.dll"
-    strings:
-        $b64 = "FromBase64String" ascii
-        $asm = { 00 41 73 73 65 6D 62 6C 79 00 }  // "\0Assembly\0" type name in #Strings
-        $load = { 00 4C 6F 61 64 00 }             // "\0Load\0" member name in #Strings
-        $web1 = { 00 48 74 74 70 41 70 70 6C 69 63 61 74 69 6F 6E 00 }  // "\0HttpApplication\0"
-        $web2 = { 00 48 74 74 70 43 6F 6E 74 65 78 74 00 }              // "\0HttpContext\0"
+        sample = "behaviour/Fabrikam.Analytics.Web.dll"
     condition:
-        is_dotnet and (iis_managed_module or iis_managed_handler) and
-        not is_signed and $b64 and $asm and $load and any of ($web*)
+        iis_component and request_decode_load and not microsoft_signed
 }
 
 rule heur_managed_process_start
 {
     meta:
-        description = "Unsigned managed IIS module/handler referencing HttpApplication/HttpContext and System.Diagnostics.Process.Start (runs processes)"
-        score = 45
+        description = "A request handler reads request input, decodes it and starts a process: runs commands sent (encoded or encrypted) in the request"
+        score = 70
+        attack = "T1505.004,T1059,T1140"
+        reference = "mandiant/capa-rules host-interaction/process/create/create-process-in-dotnet.yml; ECMA-335 III (call graph over IL)"
+        layer = "heuristic"
+        sample = "behaviour/Northwind.Reporting.Export.dll"
+    condition:
+        iis_component and request_decode_run and not microsoft_signed
+}
+
+rule heur_request_runs_process
+{
+    meta:
+        description = "A request handler reads request input and starts processes (managed: on the IL call graph from the entry point, through reflection on a built type name too; native: a role export beside process-creation imports)"
+        score = 60
         attack = "T1505.004,T1059"
-        reference = "mandiant/capa-rules host-interaction/process/create/create-process-in-dotnet.yml"
+        reference = "MITRE ATT&CK T1505.004; eset/malware-ioc badiis/README.adoc (command execution); samples-synthetic/behaviour/README.md"
+        layer = "heuristic"
+        sample = "behaviour/Tailspin.Ops.Probes.dll"
+    condition:
+        iis_component and request_runs_process and not microsoft_signed
+}
+
+rule heur_request_loads_code
+{
+    meta:
+        description = "A request handler reads request input and loads assemblies or compiles code"
+        score = 55
+        attack = "T1505.004,T1620"
+        reference = "mandiant/capa-rules nursery/load-dotnet-assembly.yml; samples-synthetic/behaviour/README.md"
+        layer = "heuristic"
+        sample = "behaviour/Fabrikam.Analytics.Web.dll"
+    condition:
+        iis_component and request_loads_code and not microsoft_signed
+}
+
+rule heur_request_injects
+{
+    meta:
+        description = "A request handler reads request input and writes code into another process and runs it there (VirtualAllocEx/WriteProcessMemory with CreateRemoteThread/QueueUserAPC, by P/Invoke or import)"
+        score = 75
+        attack = "T1505.004,T1055"
+        reference = "MITRE ATT&CK T1055.001, T1055.004; samples-synthetic/behaviour/README.md"
+        layer = "heuristic"
+        sample = "behaviour/Litware.Diagnostics.Agent.dll"
+    condition:
+        iis_component and request_injects and not microsoft_signed
+}
+
+rule heur_request_credentials_kept
+{
+    meta:
+        description = "A request handler reads credential fields (password-like form fields or server variables) and writes files or sends data out: a credential logger"
+        score = 60
+        attack = "T1505.004,T1056,T1552"
+        reference = "MITRE ATT&CK T1056.003; eset/malware-ioc badiis/README.adoc (credential stealing); samples-synthetic/behaviour/README.md"
+        layer = "heuristic"
+        sample = "behaviour/Contoso.Identity.Audit.dll"
+    condition:
+        iis_component and request_credentials_out and not microsoft_signed
+}
+
+rule heur_request_fetch_and_rewrite
+{
+    meta:
+        description = "A module's request path reads request input, fetches from the network and rewrites the response (body, filter, status or redirect): content injection or SEO cloaking"
+        score = 60
+        attack = "T1505.004,T1565.002"
+        reference = "eset/malware-ioc badiis/README.adoc (SEO fraud, proxy); samples-synthetic/behaviour/README.md"
+        layer = "heuristic"
+        sample = "behaviour/AdventureWorks.Web.Optimizer.dll"
+    condition:
+        iis_component and request_fetch_rewrite and not microsoft_signed
+}
+
+rule heur_native_request_network
+{
+    meta:
+        description = "Native IIS component (its role export is handed every request) that imports outbound networking (WinINet, WinHTTP, socket connect): opens connections from inside the web server"
+        score = 60
+        attack = "T1505.004,T1071.001"
+        reference = "eset/malware-ioc badiis/README.adoc (proxy, SEO fraud modules); samples-synthetic/behaviour/README.md"
+        layer = "heuristic"
+        sample = "behaviour/content_boost_module.dll"
+    condition:
+        (iis_native_module or iis_isapi_extension or iis_isapi_filter) and
+        request_network and not microsoft_signed
+}
+
+rule heur_reflection_hidden_type
+{
+    meta:
+        description = "Managed component passing a built name of a process, assembly-loading, network or file type to reflection (Type.GetType, Activator.CreateInstance) instead of referencing it: hides what it calls"
+        score = 40
+        attack = "T1505.004,T1027"
+        reference = "ECMA-335 III (ldstr, String.Concat folding); samples-synthetic/behaviour/README.md"
+        layer = "heuristic"
+        sample = "behaviour/Contoso.Telemetry.dll"
+    condition:
+        iis_component and
+        reflection_names matches /(^|,)System\.(Diagnostics\.Process|Reflection\.Assembly|AppDomain|Net\.|IO\.File)/
+}
+
+rule heur_custom_request_header
+{
+    meta:
+        description = "IIS component that reads or sets a custom (non-standard) request header: a possible command or authentication channel; weak by itself"
+        score = 15
+        attack = "T1505.004,T1071.001"
+        reference = "eset/malware-ioc badiis/README.adoc (header-based channels); samples-synthetic/behaviour/README.md"
+        layer = "heuristic"
+        sample = "behaviour/edge_trace_filter.dll"
+    condition:
+        iis_component and custom_request_names != ""
+}
+
+rule heur_capability_off_request_path
+{
+    meta:
+        description = "IIS component that can start processes, load code or inject, but not from a request handler that reads input (weighs little: frameworks do this)"
+        score = 15
+        attack = "T1505.004"
+        reference = "signatures/README.md (combination table)"
         layer = "heuristic"
         sample = "families/managed_exec_handler.dll"
-    strings:
-        $ns = "System.Diagnostics" ascii
-        $proc = { 00 50 72 6F 63 65 73 73 00 }   // "\0Process\0"
-        $start = { 00 53 74 61 72 74 00 }        // "\0Start\0"
-        $web1 = { 00 48 74 74 70 41 70 70 6C 69 63 61 74 69 6F 6E 00 }  // "\0HttpApplication\0"
-        $web2 = { 00 48 74 74 70 43 6F 6E 74 65 78 74 00 }              // "\0HttpContext\0"
     condition:
-        is_dotnet and (iis_managed_module or iis_managed_handler) and
-        not is_signed and $ns and $proc and $start and any of ($web*)
+        iis_component and not microsoft_signed and
+        capabilities matches /(^|,)(runs_process|process_creation|loads_code|assembly_loading|pinvoke_injection)(,|$)/ and
+        not (request_runs_process or request_loads_code or request_injects)
 }
 
 rule heur_unsigned_component

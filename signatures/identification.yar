@@ -121,7 +121,10 @@ rule id_default_handler_strings
         $httpmodule = "CHttpModule::On" ascii wide
         $globalmodule = "CGlobalModule::OnGlobal" ascii wide
     condition:
-        any of them
+        // Components and near misses (a module whose export set is
+        // incomplete or decorated) only: files that are neither skip the
+        // pack's scan (rule gating, README "What it does").
+        (iis_component or iis_near_miss) and any of them
 }
 
 rule id_signed_component

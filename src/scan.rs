@@ -134,7 +134,7 @@ pub fn judge(
             facts,
             registrations,
         });
-        match rs.scan(bytes, &values) {
+        match rs.scan_gated(bytes, &values, facts.is_component() || facts.is_near_miss()) {
             Ok(h) => j.hits = h,
             Err(e) => j.rules_error = Some(e),
         }

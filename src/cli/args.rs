@@ -110,6 +110,14 @@ pub struct RuleArgs {
     /// Most matches kept per pattern and file.
     #[arg(long, value_name = "N", default_value_t = rules::DEFAULT_MAX_MATCHES_PER_PATTERN)]
     pub max_matches_per_pattern: usize,
+    /// Scan every PE with every rule, even rules whose conditions require
+    /// an IIS component (the same results, slower; for measurement).
+    #[arg(long)]
+    pub no_rule_gating: bool,
+    /// Let user rules whose conditions require an IIS component skip other
+    /// files too (by default user rules scan every PE).
+    #[arg(long)]
+    pub gate_user_rules: bool,
 }
 
 impl RuleArgs {
@@ -132,6 +140,8 @@ impl RuleArgs {
             extra: self.rules.clone(),
             timeout: std::time::Duration::from_secs(self.rule_timeout),
             max_matches_per_pattern: self.max_matches_per_pattern.max(1),
+            gating: !self.no_rule_gating,
+            gate_user_rules: self.gate_user_rules,
         }
     }
 }
@@ -210,6 +220,10 @@ pub struct ScanArgs {
     /// Do not read .NET metadata (no managed roles; for measuring its cost).
     #[arg(long)]
     pub no_dotnet: bool,
+    /// Do not analyse the IL of managed components (no behaviour facts, so
+    /// the behaviour rules cannot fire; for measuring its cost).
+    #[arg(long)]
+    pub no_il: bool,
     /// Do not parse or verify Authenticode signatures (the signature
     /// globals read false; for measuring its cost).
     #[arg(long)]
@@ -386,6 +400,7 @@ pub fn scan_config(a: &ScanArgs) -> Result<ScanConfig, String> {
         analyze: AnalyzeOptions {
             entropy_all: a.entropy_all,
             no_dotnet: a.no_dotnet,
+            no_il: a.no_il,
             no_authenticode: a.no_authenticode,
             trust_roots,
             ..Default::default()

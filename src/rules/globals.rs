@@ -119,6 +119,11 @@ pub static GLOBALS: &[Global] = &[
         |s| s.facts.has_role(Role::ManagedHandler),
     ),
     Global::bool("iis_component", "any of the above", |s| s.facts.is_component()),
+    Global::bool(
+        "iis_near_miss",
+        "exports part of a role's export set, or the set only under stdcall-decorated names (IIS would not load it in that role)",
+        |s| s.facts.is_near_miss(),
+    ),
     Global::bool("is_dotnet", "has .NET metadata", |s| {
         s.facts.pe.as_ref().is_some_and(|p| p.is_dotnet())
     }),
@@ -161,6 +166,104 @@ pub static GLOBALS: &[Global] = &[
         "iis_registered_enabled",
         "some registration of the file is in effect (a global module some application enables, an enabled filter, a module, handler or program)",
         |s| s.registrations.iter().any(|r| r.enabled != Some(false)),
+    ),
+    Global::bool(
+        "request_input",
+        "a request handler reads request input: a managed entry point reaches a request accessor (headers, cookies, form, query, body, server variables), or the file has a native role (its export is handed the request)",
+        |s| s.facts.request_input(),
+    ),
+    Global::bool(
+        "request_decodes",
+        "a request handler that reads input also decodes (base64, decompression, decryption)",
+        |s| s.facts.request_reaches("decodes"),
+    ),
+    Global::bool(
+        "request_runs_process",
+        "a request handler that reads input also starts processes (directly, or through reflection on a type name it builds)",
+        |s| s.facts.request_reaches("runs_process"),
+    ),
+    Global::bool(
+        "request_loads_code",
+        "a request handler that reads input also loads assemblies or compiles code",
+        |s| s.facts.request_reaches("loads_code"),
+    ),
+    Global::bool(
+        "request_injects",
+        "a request handler that reads input also writes code into another process and runs it (P/Invoke or imports: VirtualAllocEx/WriteProcessMemory with CreateRemoteThread/QueueUserAPC)",
+        |s| s.facts.request_reaches("pinvoke_injection"),
+    ),
+    Global::bool(
+        "request_writes_files",
+        "a request handler that reads input also writes files",
+        |s| s.facts.request_reaches("writes_files"),
+    ),
+    Global::bool(
+        "request_network",
+        "a request handler that reads input also opens outbound connections",
+        |s| s.facts.request_reaches("network_egress"),
+    ),
+    Global::bool(
+        "request_rewrites_response",
+        "a module's request path that reads input also writes the body, status, filter or location of the response (managed only; adding a header does not count, nor a handler writing its own response)",
+        |s| s.facts.request_reaches("rewrites_response"),
+    ),
+    Global::bool(
+        "request_credentials",
+        "a request handler reads credential fields (form, server variables or body beside password-like field names)",
+        |s| s.facts.request_reaches("reads_credentials"),
+    ),
+    Global::bool(
+        "request_decode_load",
+        "one request handler reads input, decodes and loads code: the combination the code-loading backdoors need",
+        |s| s.facts.request_combo(&["decodes", "loads_code"], &[]),
+    ),
+    Global::bool(
+        "request_decode_run",
+        "one request handler reads input, decodes and starts processes",
+        |s| s.facts.request_combo(&["decodes", "runs_process"], &[]),
+    ),
+    Global::bool(
+        "request_credentials_out",
+        "one request handler reads credential fields and writes files or opens outbound connections",
+        |s| s.facts.request_combo(&["reads_credentials"], &["writes_files", "network_egress"]),
+    ),
+    Global::bool(
+        "request_fetch_rewrite",
+        "one module request path reads input, opens outbound connections and rewrites the response",
+        |s| s.facts.request_combo(&["network_egress", "rewrites_response"], &[]),
+    ),
+    Global::string(
+        "capabilities",
+        "every capability the file has anywhere, reached from a handler or not, comma-separated and sorted (`network_egress,runs_process`)",
+        |s| s.facts.capabilities().join(","),
+    ),
+    Global::string(
+        "http_events",
+        "the `HttpApplication` events the file subscribes to, comma-separated in file order (`add_BeginRequest,add_EndRequest`)",
+        |s| {
+            s.facts
+                .dotnet
+                .as_ref()
+                .map(|d| d.http_events.join(","))
+                .unwrap_or_default()
+        },
+    ),
+    Global::string(
+        "custom_request_names",
+        "custom header names (`X-…`, standard ones excluded) the component reads or sets, comma-separated",
+        |s| s.facts.custom_request_names().join(","),
+    ),
+    Global::string(
+        "reflection_names",
+        "type names a managed component passes to reflection, after folding constant concatenations, comma-separated",
+        |s| {
+            s.facts
+                .dotnet
+                .as_ref()
+                .and_then(|d| d.behaviour.as_ref())
+                .map(|b| b.reflection_names.join(","))
+                .unwrap_or_default()
+        },
     ),
     Global::string("file_name", "base name, lowercased", |s| file_name_lower(s.path)),
     Global::string("file_ext", "extension, lowercased, without the dot, `\"\"` if none", |s| {

@@ -102,6 +102,9 @@ pub struct RuleInfo {
     pub meta: BTreeMap<String, String>,
     /// The iisweep globals the rule's source mentions (indexes into [`GLOBALS`]).
     pub globals_used: Vec<usize>,
+    /// The rule's condition requires an IIS component (derived by
+    /// [`gate_of`]): it cannot match any other file.
+    pub requires_component: bool,
 }
 
 /// Rule settings, fixed for a sweep.
@@ -115,11 +118,19 @@ pub struct RuleOptions {
     pub timeout: Duration,
     /// Most matches kept per pattern.
     pub max_matches_per_pattern: usize,
+    /// Scan a file only with the rules whose preconditions its facts meet
+    /// (`--no-rule-gating` turns it off).
+    pub gating: bool,
+    /// Gate user rules too (`--gate-user-rules`); otherwise user rules scan
+    /// every PE.
+    pub gate_user_rules: bool,
 }
 
 impl Default for RuleOptions {
     fn default() -> Self {
         RuleOptions {
+            gating: true,
+            gate_user_rules: false,
             default_pack: true,
             extra: Vec::new(),
             timeout: Duration::from_secs(DEFAULT_TIMEOUT_SECS),
@@ -141,6 +152,18 @@ pub struct RuleSet {
     pub warnings: Vec<String>,
     timeout: Duration,
     max_matches: usize,
+    /// What a file that is not an IIS component is scanned with.
+    others: Others,
+}
+
+/// How files that are not IIS components are scanned.
+enum Others {
+    /// With this set (gating off, or some rule without a precondition).
+    All,
+    /// Not at all: every rule requires a component.
+    Skip,
+    /// With the rules that do not require one (compiled apart).
+    Subset(Box<RuleSet>),
 }
 
 impl std::fmt::Debug for RuleSet {
@@ -201,7 +224,174 @@ pub fn compile(opts: &RuleOptions) -> Result<RuleSet, String> {
             sources.push((f.display().to_string(), text));
         }
     }
-    build(&sources, opts, start)
+    let pack_sources = if opts.default_pack {
+        DEFAULT_PACK.len()
+    } else {
+        0
+    };
+    let mut set = build(&sources, opts, start)?;
+    if opts.gating {
+        set.others = others(&set, &sources, pack_sources, opts, start);
+    }
+    Ok(set)
+}
+
+/// Decides how files that are not components are scanned. A pack rule is
+/// gated when its condition requires a component; a user rule only with
+/// `--gate-user-rules`. With every rule gated, such files are not scanned;
+/// otherwise the ungated rules (each file's `import` lines and the rules'
+/// own text) are compiled apart for them. A subset that does not compile
+/// alone (a rule that uses another rule) scans them with everything.
+fn others(
+    set: &RuleSet,
+    sources: &[(String, String)],
+    pack_sources: usize,
+    opts: &RuleOptions,
+    start: Instant,
+) -> Others {
+    let pack_origins: Vec<&str> = sources[..pack_sources]
+        .iter()
+        .map(|(o, _)| o.as_str())
+        .collect();
+    let is_pack = |ri: &RuleInfo| pack_origins.contains(&ri.origin.as_str());
+    let gated = |ri: &RuleInfo| ri.requires_component && (is_pack(ri) || opts.gate_user_rules);
+    let ungated: Vec<&RuleInfo> = set.info.iter().filter(|ri| !gated(ri)).collect();
+    if ungated.is_empty() {
+        return Others::Skip;
+    }
+    let spans = rule_spans(sources);
+    let mut subset: Vec<(String, String)> = Vec::new();
+    for (origin, text) in sources {
+        let bodies: Vec<&str> = ungated
+            .iter()
+            .filter(|ri| ri.origin == *origin)
+            .filter_map(|ri| spans.get(&ri.name).map(|(_, body)| body.as_str()))
+            .collect();
+        if bodies.is_empty() {
+            continue;
+        }
+        let mut src: String = text
+            .lines()
+            .filter(|l| l.trim_start().starts_with("import "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        for b in bodies {
+            src.push_str(b);
+            src.push('\n');
+        }
+        subset.push((origin.clone(), src));
+    }
+    let mut sub_opts = opts.clone();
+    sub_opts.gating = false;
+    match build(&subset, &sub_opts, start) {
+        Ok(sub) if sub.len() == ungated.len() => Others::Subset(Box::new(sub)),
+        _ => Others::All,
+    }
+}
+
+/// True when a rule's condition (its source from `rule` to the closing
+/// brace) requires an IIS component or a near miss: some top-level
+/// conjunct is `iis_component`, a role global, `iis_near_miss`, or a
+/// parenthesised disjunction of them.
+pub fn gate_of(body: &str) -> bool {
+    const ROLE_GLOBALS: &[&str] = &[
+        "iis_component",
+        "iis_native_module",
+        "iis_isapi_extension",
+        "iis_isapi_filter",
+        "iis_managed_module",
+        "iis_managed_handler",
+        "iis_near_miss",
+    ];
+    let Some(at) = body.find("condition:") else {
+        return false;
+    };
+    let cond: String = body[at + "condition:".len()..]
+        .lines()
+        .map(|l| l.split("//").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let cond = cond.trim().trim_end_matches('}').trim();
+    let is_role = |t: &str| {
+        let t = strip_parens(t);
+        split_top(t, "or")
+            .iter()
+            .all(|d| ROLE_GLOBALS.contains(&strip_parens(d)))
+    };
+    split_top(strip_parens(cond), "and")
+        .iter()
+        .any(|c| is_role(c))
+}
+
+/// `t` without parentheses that enclose all of it.
+fn strip_parens(t: &str) -> &str {
+    let mut t = t.trim();
+    while t.starts_with('(') && t.ends_with(')') && split_top(&t[1..t.len() - 1], "").len() == 1 {
+        t = t[1..t.len() - 1].trim();
+    }
+    t
+}
+
+/// Splits `t` on the keyword `kw` at parenthesis depth 0, outside strings
+/// and regexes. With an empty `kw`, returns one part unless the
+/// parentheses are unbalanced (then none).
+fn split_top<'t>(t: &'t str, kw: &str) -> Vec<&'t str> {
+    let b = t.as_bytes();
+    let mut parts = Vec::new();
+    let (mut depth, mut from, mut i) = (0i32, 0usize, 0usize);
+    let mut quote: Option<u8> = None;
+    while i < b.len() {
+        let c = b[i];
+        if let Some(q) = quote {
+            if c == b'\\' {
+                i += 2;
+                continue;
+            }
+            if c == q {
+                quote = None;
+            }
+            i += 1;
+            continue;
+        }
+        match c {
+            b'"' => quote = Some(b'"'),
+            b'/' if i > 0
+                && b[..i]
+                    .iter()
+                    .rev()
+                    .find(|x| !x.is_ascii_whitespace())
+                    .is_some_and(|p| *p == b's' || *p == b'(') =>
+            {
+                quote = Some(b'/')
+            }
+            b'(' => depth += 1,
+            b')' => {
+                depth -= 1;
+                if depth < 0 {
+                    return Vec::new();
+                }
+            }
+            _ if depth == 0
+                && !kw.is_empty()
+                && b[i..].starts_with(kw.as_bytes())
+                && (i == 0 || b[i - 1].is_ascii_whitespace() || b[i - 1] == b')')
+                && b.get(i + kw.len())
+                    .is_none_or(|n| n.is_ascii_whitespace() || *n == b'(') =>
+            {
+                parts.push(t[from..i].trim());
+                from = i + kw.len();
+                i = from;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if depth != 0 {
+        return Vec::new();
+    }
+    parts.push(t[from..].trim());
+    parts
 }
 
 /// The install-trace pack (`signatures/traces.yar`), compiled on its own:
@@ -277,6 +467,7 @@ fn build(
             sample: get("sample"),
             meta,
             globals_used,
+            requires_component: gate_of(&body),
         };
         index.insert((ri.namespace.clone(), ri.name.clone()), info.len());
         info.push(ri);
@@ -290,6 +481,7 @@ fn build(
         warnings,
         timeout: opts.timeout,
         max_matches: opts.max_matches_per_pattern,
+        others: Others::All,
     })
 }
 
@@ -347,8 +539,36 @@ impl RuleSet {
         self.info.is_empty()
     }
 
+    /// Scan a file with the rules whose preconditions its facts can meet:
+    /// a file that is neither an IIS component nor a near miss
+    /// (`in_scope` false) skips the rules that require one (see
+    /// [`RuleOptions::gating`]). The hits equal [`RuleSet::scan`]'s.
+    pub fn scan_gated(
+        &self,
+        bytes: &[u8],
+        values: &[FactValue],
+        in_scope: bool,
+    ) -> Result<Vec<RuleHit>, String> {
+        match (&self.others, in_scope) {
+            (_, true) | (Others::All, false) => self.scan(bytes, values),
+            (Others::Skip, false) => Ok(Vec::new()),
+            (Others::Subset(sub), false) => sub.scan(bytes, values),
+        }
+    }
+
+    /// How non-components are scanned: `all`, `none` or `subset` (for
+    /// `iisweep rules list` and the tests).
+    pub fn gating(&self) -> &'static str {
+        match self.others {
+            Others::All => "all",
+            Others::Skip => "none",
+            Others::Subset(_) => "subset",
+        }
+    }
+
     /// Scan `bytes` with `values` (one per [`GLOBALS`] entry, see
-    /// [`globals::values`]) set as globals. `Err` on timeout or scan failure.
+    /// [`globals::values`]) set as globals, with every rule. `Err` on
+    /// timeout or scan failure.
     pub fn scan(&self, bytes: &[u8], values: &[FactValue]) -> Result<Vec<RuleHit>, String> {
         SCANNERS.with(|cell| {
             let mut slots = cell.borrow_mut();
@@ -517,6 +737,71 @@ mod tests {
         assert!(mentions("condition: iis_component and x", "iis_component"));
         assert!(!mentions("condition: iis_components", "iis_component"));
         assert!(!mentions("my_file_name", "file_name"));
+    }
+
+    #[test]
+    fn gates_are_derived_from_conditions() {
+        let r = |c: &str| format!("rule x {{ strings: $a = \"and (\" condition: {c} }}");
+        assert!(gate_of(&r("iis_component and $a")));
+        assert!(gate_of(&r("$a and iis_component")));
+        assert!(gate_of(&r(
+            "is_dotnet and (iis_managed_module or iis_managed_handler) and $a"
+        )));
+        assert!(gate_of(&r(
+            "((iis_native_module or iis_isapi_filter)) and\n  any of them // iis"
+        )));
+        assert!(gate_of(&r("iis_isapi_filter")));
+        // Not required: negated, or-ed with something else, or absent.
+        assert!(!gate_of(&r("not iis_component and $a")));
+        assert!(!gate_of(&r("iis_component or $a")));
+        assert!(!gate_of(&r("(iis_native_module or is_dotnet) and $a")));
+        assert!(!gate_of(&r("$a")));
+        assert!(!gate_of(&r("file_name matches /iis_component and/ and $a")));
+        assert!(!gate_of("rule x { condition: (iis_component and $a }"));
+        assert!(!gate_of(&r("iis_componentx and $a")));
+    }
+
+    /// Every rule of the embedded pack requires a component, so files that
+    /// are not components skip the scan; user rules keep scanning them.
+    #[test]
+    fn the_pack_is_gated_and_user_rules_are_not() {
+        let rs = compile(&RuleOptions::default()).unwrap();
+        let ungated: Vec<&str> = rs
+            .info
+            .iter()
+            .filter(|r| !r.requires_component)
+            .map(|r| r.name.as_str())
+            .collect();
+        assert!(
+            ungated.is_empty(),
+            "pack rules without a component precondition: {ungated:?}"
+        );
+        assert_eq!(rs.gating(), "none");
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("u.yar");
+        std::fs::write(&f, "rule mine { strings: $a = \"MZ\" condition: $a }\nrule gated_mine { condition: iis_component }").unwrap();
+        let with_user = RuleOptions {
+            extra: vec![f.clone()],
+            ..RuleOptions::default()
+        };
+        let rs = compile(&with_user).unwrap();
+        assert_eq!(rs.gating(), "subset");
+        let values: Vec<FactValue> = GLOBALS.iter().map(|g| g.default_value()).collect();
+        let hits = rs.scan_gated(b"MZ\0\0", &values, false).unwrap();
+        assert_eq!(
+            hits.iter().map(|h| h.rule.as_str()).collect::<Vec<_>>(),
+            vec!["mine"]
+        );
+        let off = RuleOptions {
+            gating: false,
+            ..with_user.clone()
+        };
+        assert_eq!(compile(&off).unwrap().gating(), "all");
+        let opt_in = RuleOptions {
+            gate_user_rules: true,
+            ..with_user
+        };
+        assert_eq!(compile(&opt_in).unwrap().gating(), "subset");
     }
 
     #[test]

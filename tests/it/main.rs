@@ -7,6 +7,7 @@
 mod common;
 
 mod authenticode;
+mod behaviour;
 mod contract;
 mod diff_dnfile;
 mod diff_pefile;
