@@ -26,7 +26,7 @@
 //! [`MAX_INSTRUCTIONS`]) and per search ([`MAX_ENTRY_POINTS`],
 //! [`MAX_REACHES`]); hitting a cap sets [`Behaviour::truncated`].
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 
 use super::facts::{Behaviour, DotnetInfo, EntryPoint, Reach};
 use super::heaps::{compressed_u32, Heap};
@@ -268,17 +268,14 @@ pub fn is_credential_name(s: &str) -> bool {
     if s.len() > 64 || s.contains(' ') {
         return false;
     }
-    let l = s.to_ascii_lowercase();
-    [
-        "pass",
-        "pwd",
-        "secret",
-        "credential",
-        "auth_password",
-        "passwd",
-    ]
-    .iter()
-    .any(|k| l.contains(k))
+    // Case-insensitive substring test without allocating (called for
+    // every string of every method of an assembly). "pass" covers
+    // "passwd" and "AUTH_PASSWORD".
+    let b = s.as_bytes();
+    ["pass", "pwd", "secret", "credential"].iter().any(|k| {
+        let k = k.as_bytes();
+        b.windows(k.len()).any(|w| w.eq_ignore_ascii_case(k))
+    })
 }
 
 /// A name a request accessor could take: a header, cookie, field or
@@ -553,6 +550,7 @@ impl Flow<'_, '_, '_> {
                         if !s.external.contains(&r) {
                             s.external.push(r);
                         }
+                        self.external(r);
                     }
                 }
                 Op::Call(t) | Op::NewObj(t) => {
@@ -665,10 +663,11 @@ impl Flow<'_, '_, '_> {
             }
         }
         // Handlers subscribed from the entry points (and what they reach).
+        let mut searched: HashMap<u32, Reached> = HashMap::new();
         let mut i = 0;
         while i < entries.len() && entries.len() < MAX_ENTRY_POINTS {
             let reach = self.reachable(entries[i].0);
-            for &(m, _) in &reach {
+            for &m in &reach.order {
                 if let Some(s) = self.summaries.get(&m) {
                     for (event, h) in s.subscribed.clone() {
                         if !entries.iter().any(|(e, _)| *e == h) && entries.len() < MAX_ENTRY_POINTS
@@ -678,6 +677,7 @@ impl Flow<'_, '_, '_> {
                     }
                 }
             }
+            searched.insert(entries[i].0, reach);
             i += 1;
         }
         if entries.len() >= MAX_ENTRY_POINTS {
@@ -712,103 +712,133 @@ impl Flow<'_, '_, '_> {
                     })
             })
             .collect();
+        // What each method does, once: the same method is reached from
+        // many entry points in a framework assembly.
+        let mut per_method: HashMap<u32, MethodFinds> = HashMap::new();
+        for (&at, s) in &self.summaries {
+            let owner = self.owner.get(at as usize - 1).copied().flatten();
+            let credential_strings = s.strings.iter().any(|s| is_credential_name(s))
+                || owner
+                    .and_then(|t| cctor_strings.get(&t))
+                    .is_some_and(|v| v.iter().any(|s| is_credential_name(s)));
+            let in_filter = owner.is_some_and(|t| stream_types.contains(&t));
+            let mut f = MethodFinds::default();
+            for r in &s.external {
+                let Some(e) = self.ext.get(r) else { continue };
+                let cap = match e.cap {
+                    Some(c) => c,
+                    None if in_filter
+                        && e.class == "System.IO.Stream"
+                        && matches!(e.name.as_str(), "Write" | "WriteByte" | "BeginWrite") =>
+                    {
+                        "rewrites_response"
+                    }
+                    None => continue,
+                };
+                let via = format!("{}::{}", e.class, e.name);
+                let cred_source = [
+                    "get_Form",
+                    "get_ServerVariables",
+                    "get_Params",
+                    "get_Headers",
+                    "get_InputStream",
+                    "get_Cookies",
+                    "get_Item",
+                ]
+                .iter()
+                .any(|n| via.ends_with(n));
+                if cap == "reads_request_input" && credential_strings && cred_source {
+                    f.credentials.push(via.clone());
+                }
+                f.found.push((cap, via));
+            }
+            for (name, taker) in &s.reflected {
+                f.reflection.push(name.clone());
+                let Some(cap) = reflected_capability(name) else {
+                    continue;
+                };
+                // The reflection calls in this method carry out what the
+                // named type does.
+                let vias = std::iter::once(*taker)
+                    .chain(s.external.iter().copied().filter(|r| *r != *taker));
+                for r in vias {
+                    let Some(e) = self.ext.get(&r) else { continue };
+                    if is_reflection(&e.class) {
+                        f.found.push((cap, format!("{}::{}", e.class, e.name)));
+                    }
+                }
+            }
+            f.names = s
+                .request_names
+                .iter()
+                .filter(|s| is_request_name(s))
+                .cloned()
+                .collect();
+            for via in std::mem::take(&mut f.credentials) {
+                f.found.push(("reads_credentials", via));
+            }
+            if !f.found.is_empty() || !f.reflection.is_empty() || !f.names.is_empty() {
+                per_method.insert(at, f);
+            }
+        }
+        for (&at, p) in &self.pinvoke {
+            let import = p.split('!').nth(1).unwrap_or("");
+            if let Some(cap) = crate::pe::capabilities::api_capability(import) {
+                per_method
+                    .entry(at)
+                    .or_default()
+                    .found
+                    .push((cap, p.clone()));
+            }
+        }
         let mut request_names: Vec<String> = Vec::new();
         let mut reflection_names: Vec<String> = Vec::new();
         for (m, why) in entries {
-            let reach = self.reachable(m);
+            let reach = searched.remove(&m).unwrap_or_else(|| self.reachable(m));
             let mut ep = EntryPoint {
                 method: self.method_label(m),
                 why,
                 reaches: Vec::new(),
             };
-            let mut input_via: Vec<(String, Vec<u32>)> = Vec::new();
-            for (at, path) in &reach {
-                let Some(s) = self.summaries.get(at) else {
-                    if let Some(p) = self.pinvoke.get(at) {
-                        let import = p.split('!').nth(1).unwrap_or("");
-                        if let Some(cap) = crate::pe::capabilities::api_capability(import) {
-                            let p = p.clone();
-                            add_reach(&mut ep, cap, p, self.path_labels(path));
-                        }
-                    }
+            let mut found: Vec<(&'static str, &str, u32)> = Vec::new();
+            let mut credentials: Vec<(&str, u32)> = Vec::new();
+            for &at in &reach.order {
+                let Some(f) = per_method.get(&at) else {
                     continue;
                 };
-                let externals = s.external.clone();
-                let strings = s.strings.clone();
-                let reflected = s.reflected.clone();
-                let s_names = s.request_names.clone();
-                // A credential field name in the method itself or in its
-                // type's static constructor.
-                let owner = self.owner.get(*at as usize - 1).copied().flatten();
-                let credential_strings = strings.iter().any(|s| is_credential_name(s))
-                    || owner
-                        .and_then(|t| cctor_strings.get(&t))
-                        .is_some_and(|v| v.iter().any(|s| is_credential_name(s)));
-                let in_filter = owner.is_some_and(|t| stream_types.contains(&t));
-                for r in &externals {
-                    let e = self.external(*r);
-                    let cap = match e.cap {
-                        Some(c) => c,
-                        None if in_filter
-                            && e.class == "System.IO.Stream"
-                            && matches!(e.name.as_str(), "Write" | "WriteByte" | "BeginWrite") =>
-                        {
-                            "rewrites_response"
-                        }
-                        None => continue,
-                    };
-                    let via = format!("{}::{}", e.class, e.name);
-                    if cap == "reads_request_input" && credential_strings {
-                        input_via.push((via.clone(), path.clone()));
-                    }
-                    let labels = self.path_labels(path);
-                    add_reach(&mut ep, cap, via, labels);
-                }
-                for (name, taker) in &reflected {
-                    if reflection_names.len() < MAX_NAMES && !reflection_names.contains(name) {
-                        reflection_names.push(name.clone());
-                    }
-                    let Some(cap) = reflected_capability(name) else {
-                        continue;
-                    };
-                    // The reflection calls in this method carry out what the
-                    // named type does.
-                    let mut vias = vec![*taker];
-                    vias.extend(externals.iter().copied().filter(|r| *r != *taker));
-                    for r in vias {
-                        let e = self.external(r);
-                        if !is_reflection(&e.class) {
-                            continue;
-                        }
-                        let via = format!("{}::{}", e.class, e.name);
-                        let labels = self.path_labels(path);
-                        add_reach(&mut ep, cap, via, labels);
+                for (cap, via) in &f.found {
+                    if *cap == "reads_credentials" {
+                        credentials.push((via, at));
+                    } else {
+                        found.push((cap, via, at));
                     }
                 }
-                for v in s_names.iter().filter(|s| is_request_name(s)) {
-                    if request_names.len() < MAX_NAMES && !request_names.contains(v) {
-                        request_names.push(v.clone());
+                for n in &f.reflection {
+                    if reflection_names.len() < MAX_NAMES && !reflection_names.contains(n) {
+                        reflection_names.push(n.clone());
+                    }
+                }
+                for n in &f.names {
+                    if request_names.len() < MAX_NAMES && !request_names.contains(n) {
+                        request_names.push(n.clone());
                     }
                 }
             }
-            {
-                for (via, path) in input_via {
-                    let cred_source = [
-                        "get_Form",
-                        "get_ServerVariables",
-                        "get_Params",
-                        "get_Headers",
-                        "get_InputStream",
-                        "get_Cookies",
-                        "get_Item",
-                    ]
-                    .iter()
-                    .any(|n| via.ends_with(n));
-                    if cred_source {
-                        let labels = self.path_labels(&path);
-                        add_reach(&mut ep, "reads_credentials", via, labels);
-                    }
+            found.extend(
+                credentials
+                    .into_iter()
+                    .map(|(v, at)| ("reads_credentials", v, at)),
+            );
+            let mut seen: HashSet<(&str, &str)> = HashSet::new();
+            for (cap, via, at) in found {
+                if ep.reaches.len() >= MAX_REACHES {
+                    break;
                 }
+                if !seen.insert((cap, via)) {
+                    continue;
+                }
+                let labels = self.path_labels(&reach.path(at));
+                add_reach(&mut ep, cap, via.to_string(), labels);
             }
             if ep.reaches.len() >= MAX_REACHES {
                 b.truncated = true;
@@ -840,49 +870,79 @@ impl Flow<'_, '_, '_> {
         path.iter().map(|&m| self.method_label(m)).collect()
     }
 
-    /// Every method reachable from `from`, each with the path that reaches
-    /// it first (breadth first, so the shortest), `from` included.
-    fn reachable(&self, from: u32) -> Vec<(u32, Vec<u32>)> {
-        let mut parent: HashMap<u32, u32> = HashMap::new();
+    /// Every method reachable from `from` (breadth first, `from` first)
+    /// and the BFS parents, from which [`Reached::path`] rebuilds the
+    /// shortest path to any of them.
+    fn reachable(&self, from: u32) -> Reached {
+        let n = self.owner.len() + 1;
+        // parent[m]: the BFS parent of row m (u32::MAX for the start, 0
+        // for rows not reached); method rows are dense.
+        let mut parent: Vec<u32> = vec![0; n];
         let mut order: Vec<u32> = vec![from];
-        let mut seen: HashSet<u32> = HashSet::from([from]);
-        let mut queue = VecDeque::from([from]);
-        while let Some(m) = queue.pop_front() {
+        if let Some(p) = parent.get_mut(from as usize) {
+            *p = u32::MAX;
+        }
+        let mut head = 0;
+        while head < order.len() {
+            let m = order[head];
+            head += 1;
             let Some(s) = self.summaries.get(&m) else {
                 continue;
             };
-            let mut next: Vec<u32> = s.local.clone();
-            for &t in &s.constructs {
-                next.extend(self.methods_of(t));
-            }
-            for n in next {
-                if seen.len() >= MAX_BODIES {
+            let constructed = s.constructs.iter().flat_map(|&t| self.methods_of(t));
+            for c in s.local.iter().copied().chain(constructed) {
+                if order.len() >= MAX_BODIES {
                     break;
                 }
-                if seen.insert(n) {
-                    parent.insert(n, m);
-                    order.push(n);
-                    queue.push_back(n);
+                if let Some(slot) = parent.get_mut(c as usize) {
+                    if *slot == 0 {
+                        *slot = m;
+                        order.push(c);
+                    }
                 }
             }
         }
-        order
-            .into_iter()
-            .map(|m| {
-                let mut path = vec![m];
-                let mut at = m;
-                while let Some(&p) = parent.get(&at) {
-                    path.push(p);
-                    at = p;
-                    if path.len() > 64 {
-                        break;
-                    }
-                }
-                path.reverse();
-                (m, path)
-            })
-            .collect()
+        Reached { order, parent }
     }
+}
+
+/// What one breadth-first search reached.
+struct Reached {
+    /// Methods in the order reached.
+    order: Vec<u32>,
+    /// BFS parent of each method row (`u32::MAX` for the start, 0 for rows
+    /// not reached).
+    parent: Vec<u32>,
+}
+
+impl Reached {
+    /// The methods from the search's start to `m`.
+    fn path(&self, m: u32) -> Vec<u32> {
+        let mut path = vec![m];
+        let mut at = m;
+        while let Some(&p) = self.parent.get(at as usize) {
+            if p == 0 || p == u32::MAX || path.len() > 64 {
+                break;
+            }
+            path.push(p);
+            at = p;
+        }
+        path.reverse();
+        path
+    }
+}
+
+/// What one method does, independent of the entry point reaching it.
+#[derive(Default)]
+struct MethodFinds {
+    /// (capability, member or `dll!import`), credentials last.
+    found: Vec<(&'static str, String)>,
+    /// Request accessors read beside credential field names (scratch).
+    credentials: Vec<String>,
+    /// Type names passed to reflection.
+    reflection: Vec<String>,
+    /// Names passed to request accessors.
+    names: Vec<String>,
 }
 
 fn add_reach(ep: &mut EntryPoint, cap: &'static str, via: String, path: Vec<String>) {
