@@ -128,6 +128,13 @@ pub fn walk_roots(
     for r in rest {
         b.add(r);
     }
+    // Pseudo file systems the user named as roots may be walked; others
+    // are never entered through a followed link.
+    let named_pseudo: Vec<&'static str> = kept
+        .iter()
+        .filter_map(|r| std::fs::canonicalize(r).ok())
+        .filter_map(|c| platform::pseudo_fs(&c))
+        .collect();
     b.standard_filters(false)
         .follow_links(opts.follow_symlinks)
         .same_file_system(opts.one_file_system)
@@ -136,6 +143,7 @@ pub fn walk_roots(
     walker.run(|| {
         let notes = notes.clone();
         let opts = opts.clone();
+        let named_pseudo = named_pseudo.clone();
         Box::new(move |entry| {
             let entry = match entry {
                 Ok(e) => e,
@@ -152,6 +160,21 @@ pub fn walk_roots(
                     Outcome::Skipped(SkipReason::Excluded, "matches --exclude".into()),
                 ));
                 return WalkState::Skip;
+            }
+            if opts.follow_symlinks && entry.path_is_symlink() {
+                let target = std::fs::canonicalize(path).ok();
+                if let Some(fs) = target.as_deref().and_then(platform::pseudo_fs) {
+                    if !named_pseudo.contains(&fs) {
+                        let _ = notes.send(note(
+                            path.to_path_buf(),
+                            Outcome::Skipped(
+                                SkipReason::PseudoFs,
+                                format!("link into {fs} (a pseudo file system) not followed; name it as a path to sweep it"),
+                            ),
+                        ));
+                        return WalkState::Skip;
+                    }
+                }
             }
             let Some(ft) = entry.file_type() else {
                 return WalkState::Continue;

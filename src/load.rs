@@ -11,9 +11,8 @@
 //!
 //! Memory-map caveat: if another process truncates a mapped file while it is
 //! being analysed, touching the lost pages raises SIGBUS and ends the process.
-//! iisweep therefore maps only large files (the threshold is measured: see
-//! `docs/PERFORMANCE.md`), and `--no-mmap` (threshold `u64::MAX`) avoids maps
-//! entirely for sweeps of live, changing trees.
+//! The CLI therefore never maps unless asked (`--mmap-threshold`; threshold
+//! `u64::MAX` otherwise): reads measure as fast (`docs/PERFORMANCE.md`).
 //!
 //! Error policy: every failure is an `io::Error` for this one file; nothing
 //! here panics.

@@ -18,7 +18,6 @@ use crate::scan::ScanConfig;
 /// Default `--max-filesize`.
 pub const DEFAULT_MAX_FILESIZE: ByteSize = ByteSize(64 << 20);
 /// Default `--mmap-threshold` (see docs/PERFORMANCE.md for the measurement).
-pub const DEFAULT_MMAP_THRESHOLD: ByteSize = ByteSize(16 << 20);
 
 /// A size given on the command line: `123`, `64K`, `64M`, `1G` (also
 /// `KiB`/`MB`-style suffixes; powers of 1024). Shown the same way.
@@ -152,10 +151,12 @@ pub struct LoadArgs {
     /// Skip (and report) MZ files larger than SIZE (bytes, or with K/M/G suffix).
     #[arg(long, value_name = "SIZE", default_value_t = DEFAULT_MAX_FILESIZE)]
     pub max_filesize: ByteSize,
-    /// Memory-map files of at least SIZE instead of reading them.
-    #[arg(long, value_name = "SIZE", default_value_t = DEFAULT_MMAP_THRESHOLD)]
-    pub mmap_threshold: ByteSize,
-    /// Never memory-map (safest on trees that change during the sweep).
+    /// Memory-map files of at least SIZE instead of reading them. Off by
+    /// default: a mapped file that another process truncates kills the
+    /// process with SIGBUS, and reads measure as fast.
+    #[arg(long, value_name = "SIZE")]
+    pub mmap_threshold: Option<ByteSize>,
+    /// Never memory-map, even with --mmap-threshold (the default).
     #[arg(long)]
     pub no_mmap: bool,
 }
@@ -164,7 +165,7 @@ impl Default for LoadArgs {
     fn default() -> Self {
         LoadArgs {
             max_filesize: DEFAULT_MAX_FILESIZE,
-            mmap_threshold: DEFAULT_MMAP_THRESHOLD,
+            mmap_threshold: None,
             no_mmap: false,
         }
     }
@@ -175,10 +176,9 @@ impl LoadArgs {
     pub fn options(&self, follow_symlinks: bool) -> LoadOptions {
         LoadOptions {
             max_filesize: self.max_filesize.0,
-            mmap_threshold: if self.no_mmap {
-                u64::MAX
-            } else {
-                self.mmap_threshold.0
+            mmap_threshold: match (self.no_mmap, self.mmap_threshold) {
+                (false, Some(t)) => t.0,
+                _ => u64::MAX,
             },
             follow_symlinks,
         }
@@ -460,7 +460,6 @@ mod tests {
     #[test]
     fn sizes_print_as_they_are_written() {
         assert_eq!(DEFAULT_MAX_FILESIZE.to_string(), "64M");
-        assert_eq!(DEFAULT_MMAP_THRESHOLD.to_string(), "16M");
         assert_eq!(ByteSize(1 << 30).to_string(), "1G");
         assert_eq!(ByteSize(1536).to_string(), "1536");
         assert_eq!(ByteSize(0).to_string(), "0");

@@ -98,7 +98,8 @@ fn run_scan(a: &ScanArgs) -> i32 {
         "files_from": cfg.files_from.as_ref().map(|p| p.to_string_lossy()),
         "threads": cfg.threads,
         "max_filesize": a.load.max_filesize.0,
-        "mmap_threshold": cfg.load.mmap_threshold,
+        // null: files are read, never mapped (the default).
+        "mmap_threshold": (cfg.load.mmap_threshold != u64::MAX).then_some(cfg.load.mmap_threshold),
         "exclude": a.exclude,
         "follow_symlinks": a.follow_symlinks,
         "one_file_system": a.one_file_system,

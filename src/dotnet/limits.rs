@@ -4,7 +4,10 @@
 /// Rows above this count make a table unreadable (its layout is still honoured).
 pub const MAX_ROWS_PER_TABLE: u32 = 1 << 20;
 /// Stream headers read from the metadata root; further ones are ignored.
-pub const MAX_STREAMS: usize = 16;
+/// The runtime reads every header `Streams` declares (a `u16`), so does
+/// iisweep: each header is at least 12 bytes of the metadata, which bounds
+/// the walk anyway.
+pub const MAX_STREAMS: usize = u16::MAX as usize;
 /// Longest `#Strings` entry (bytes) and rendered type name accepted.
 pub const MAX_STRING_LEN: usize = 1024;
 /// Deepest `NestedClass` (and nested `TypeRef`) chain followed.

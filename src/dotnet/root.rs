@@ -219,13 +219,15 @@ fn read_streams<'a>(
         let file_off = md_off + start.min(md.len());
         let heap_name: &'static str = match name.as_str() {
             "#~" | "#-" => {
+                // The runtime takes the last table stream (CoreCLR
+                // LiteWeightStgdb::InitOnMem, dnlib): a decoy placed first
+                // must not be what we read.
                 if st.tables.is_some() {
                     errs.push(format!(
-                        "stream {name} at 0x{file_off:x}: duplicate table stream ignored"
+                        "stream {name} at 0x{file_off:x}: duplicate table stream; the runtime uses this last one, so does iisweep (an earlier one is a decoy)"
                     ));
-                } else {
-                    st.tables = Some((data, file_off, if name == "#~" { "#~" } else { "#-" }));
                 }
+                st.tables = Some((data, file_off, if name == "#~" { "#~" } else { "#-" }));
                 continue;
             }
             "#JTD" => {
@@ -244,17 +246,16 @@ fn read_streams<'a>(
             "#GUID" => &mut st.guid,
             _ => &mut st.blob,
         };
-        if slot.name.is_empty() {
-            *slot = Heap {
-                data,
-                file_off,
-                name: heap_name,
-            };
-        } else {
+        if !slot.name.is_empty() {
             errs.push(format!(
-                "stream {name} at 0x{file_off:x}: duplicate heap ignored"
+                "stream {name} at 0x{file_off:x}: duplicate heap; the runtime uses this last one, so does iisweep (an earlier one is a decoy)"
             ));
         }
+        *slot = Heap {
+            data,
+            file_off,
+            name: heap_name,
+        };
     }
     for (h, n) in [
         (&mut st.strings, "#Strings"),

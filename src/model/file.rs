@@ -222,6 +222,9 @@ pub enum SkipReason {
     Symlink,
     /// Matched `--exclude`.
     Excluded,
+    /// A followed link into a pseudo file system (`/proc`, `/sys`, `/dev`)
+    /// that no root names.
+    PseudoFs,
 }
 
 impl SkipReason {
@@ -232,6 +235,7 @@ impl SkipReason {
             SkipReason::Special => "special_file",
             SkipReason::Symlink => "symlink",
             SkipReason::Excluded => "excluded",
+            SkipReason::PseudoFs => "pseudo_fs",
         }
     }
 }

@@ -19,7 +19,7 @@ use md5::{Digest, Md5};
 
 use super::ordinals::ordinal_name;
 use super::Image;
-use crate::util::{cstr_at, hex, u16_at, u32_at, u64_at, Problems};
+use crate::util::{cstr_at_or_eof, hex, u16_at, u32_at, u64_at, Problems};
 
 /// Most import descriptors (DLLs) read per table.
 pub const MAX_IMPORT_DLLS: usize = 4096;
@@ -90,8 +90,9 @@ fn descriptor(b: &[u8], off: usize, table: Table, image_base: u64) -> Descriptor
             let (Some(lookup), Some(name), Some(address)) = (field(0), field(12), field(16)) else {
                 return Descriptor::Truncated;
             };
-            let ts_fwd = (field(4).unwrap_or(0), field(8).unwrap_or(0));
-            if lookup == 0 && name == 0 && address == 0 && ts_fwd == (0, 0) {
+            // The loader stops at the first descriptor whose Name or
+            // FirstThunk is 0 (the rest of the table is never read).
+            if name == 0 || address == 0 {
                 return Descriptor::End;
             }
             Descriptor::Entry {
@@ -152,6 +153,9 @@ pub fn read_imports(
             errors.push(format!("{what} at {start:#x}: more than MAX_IMPORT_DLLS ({MAX_IMPORT_DLLS}) descriptors; stopped"));
             break;
         }
+        // Old-style delay descriptors (Attributes bit 0 clear) hold VAs,
+        // in their thunks too.
+        let delay_va = matches!(table, Table::Delay) && u32_at(b, off).is_some_and(|a| a & 1 == 0);
         let (name_rva, thunk_rva, iat_rva) = match descriptor(b, off, table, image_base) {
             Descriptor::End => break,
             Descriptor::Truncated => {
@@ -169,7 +173,7 @@ pub fn read_imports(
         off += table.descriptor_size();
         let Some(dll) = image
             .offset(name_rva)
-            .and_then(|o| cstr_at(b, o, MAX_IMPORT_NAME))
+            .and_then(|o| cstr_at_or_eof(b, o, MAX_IMPORT_NAME))
         else {
             errors.push(format!(
                 "{what} at {start:#x}: DLL name RVA {name_rva:#x} is out of range"
@@ -177,9 +181,26 @@ pub fn read_imports(
             continue;
         };
         let dll = String::from_utf8_lossy(dll).into_owned();
-        // Prefer the lookup (name) table; fall back to the address table as pefile does.
-        let thunks = if thunk_rva != 0 { thunk_rva } else { iat_rva };
-        let functions = read_thunks(image, thunks, pe64, &mut budget, &dll, what, errors);
+        // Prefer the lookup (name) table; fall back to the address table
+        // when it is absent or invalid (outside the image, or in the
+        // headers), as the loader, pefile and yara-x do.
+        let int_valid =
+            thunk_rva != 0 && image.offset(thunk_rva).is_some() && inside_image(image, thunk_rva);
+        let thunks = if int_valid { thunk_rva } else { iat_rva };
+        let va_base = match table {
+            Table::Delay if delay_va => Some(image_base),
+            _ => None,
+        };
+        let functions = read_thunks(
+            image,
+            thunks,
+            pe64,
+            va_base,
+            &mut budget,
+            &dll,
+            what,
+            errors,
+        );
         out.push(ImportedDll { dll, functions });
         if budget == 0 {
             errors.push(format!("{what} at {start:#x}: more than MAX_IMPORTS ({MAX_IMPORTS}) imported functions; stopped"));
@@ -189,10 +210,23 @@ pub fn read_imports(
     out
 }
 
+/// True when `rva` lies past the headers and below `SizeOfImage` (where a
+/// lookup table can be; one in the headers or past the image is invalid).
+fn inside_image(image: &Image<'_>, rva: u32) -> bool {
+    match &image.layout.optional {
+        Some(o) => rva >= o.size_of_headers && (o.size_of_image == 0 || rva < o.size_of_image),
+        None => true,
+    }
+}
+
+/// Reads one thunk array. `va_base`: the thunks hold VAs (old-style delay
+/// descriptors); subtract it.
+#[allow(clippy::too_many_arguments)]
 fn read_thunks(
     image: &Image<'_>,
     thunks_rva: u32,
     pe64: bool,
+    va_base: Option<u64>,
     budget: &mut usize,
     dll: &str,
     what: &str,
@@ -227,12 +261,16 @@ fn read_thunks(
             });
             continue;
         }
+        let value = match va_base {
+            Some(base) => value.wrapping_sub(base) & if pe64 { u64::MAX >> 1 } else { 0x7fff_ffff },
+            None => value,
+        };
         // IMAGE_IMPORT_BY_NAME: Hint (u16) then the name.
         let name = u32::try_from(value)
             .ok()
             .and_then(|r| image.offset(r))
             .filter(|&o| u16_at(b, o).is_some())
-            .and_then(|o| cstr_at(b, o + 2, MAX_IMPORT_NAME));
+            .and_then(|o| cstr_at_or_eof(b, o + 2, MAX_IMPORT_NAME));
         match name {
             Some(n) => out.push(ImportedFunction {
                 name: Some(String::from_utf8_lossy(n).into_owned()),

@@ -119,6 +119,11 @@ pub struct Layout {
     pub section_table_offset: usize,
     /// The section headers that could be read.
     pub sections: Vec<SectionHeader>,
+    /// The sections' mapped extents ascend in table order without
+    /// overlapping (as the loader requires), so an RVA is found by binary
+    /// search; otherwise by a scan in table order. Set by
+    /// [`Layout::index_sections`].
+    pub sections_sorted: bool,
 }
 
 impl Layout {
@@ -177,6 +182,27 @@ impl Layout {
         self.optional.as_ref().map_or(0, |o| o.file_alignment)
     }
 
+    /// Decides [`Layout::sections_sorted`]; call after filling `sections`.
+    pub fn index_sections(&mut self) {
+        let fa = self.file_alignment() as usize;
+        self.sections_sorted = fa.is_power_of_two()
+            && self.sections.windows(2).all(|w| {
+                let end = w[0].virtual_address as usize + read_size(&w[0], fa);
+                end <= w[1].virtual_address as usize && w[0].virtual_address <= w[1].virtual_address
+            });
+    }
+
+    /// Low-alignment image: `SectionAlignment` below a page and equal to
+    /// `FileAlignment`. The loader maps the file as it is, so every RVA is
+    /// its own file offset (sections or none).
+    fn low_alignment(&self) -> bool {
+        self.optional.as_ref().is_some_and(|o| {
+            o.section_alignment < 0x1000
+                && o.section_alignment == o.file_alignment
+                && o.file_alignment != 0
+        })
+    }
+
     /// File offset of `rva`, when a section (or the headers) holds it and
     /// it lies inside the file.
     ///
@@ -187,13 +213,21 @@ impl Layout {
     /// with no raw data). RVAs below the first section's raw data map one
     /// to one (the headers), as pefile does.
     pub fn rva_to_offset(&self, rva: u32) -> Option<usize> {
+        if self.low_alignment() {
+            return ((rva as usize) < self.file_len).then_some(rva as usize);
+        }
         let off = self.section_offset(rva).or_else(|| {
-            let first = self
-                .sections
-                .iter()
-                .map(|s| s.pointer_to_raw_data)
-                .filter(|&p| p > 0)
-                .min()?;
+            // Without sections the headers' mapping is all there is; it
+            // covers the file (as pefile maps it).
+            let first = match self.sections.is_empty() {
+                true => u32::try_from(self.file_len).unwrap_or(u32::MAX),
+                false => self
+                    .sections
+                    .iter()
+                    .map(|s| s.pointer_to_raw_data)
+                    .filter(|&p| p > 0)
+                    .min()?,
+            };
             (rva < first).then_some(rva as usize)
         })?;
         (off < self.file_len).then_some(off)
@@ -207,11 +241,18 @@ impl Layout {
             return None;
         }
         let rva = rva as usize;
-        self.sections.iter().find_map(|s| {
+        let map = |s: &SectionHeader| {
             let start = s.virtual_address as usize;
             let end = start + read_size(s, fa);
-            (start <= rva && rva < end).then(|| s.pointer_to_raw_data as usize + (rva - start))
-        })
+            (start <= rva && rva < end).then(|| raw_start(s, fa) + (rva - start))
+        };
+        if self.sections_sorted {
+            let i = self
+                .sections
+                .partition_point(|s| s.virtual_address as usize <= rva);
+            return i.checked_sub(1).and_then(|i| map(&self.sections[i]));
+        }
+        self.sections.iter().find_map(map)
     }
 
     /// A layout with only a section table, for tests and fuzz targets that
@@ -224,9 +265,23 @@ impl Layout {
                 section_alignment: 0x1000,
                 ..OptionalHeader::default()
             }),
+            sections_sorted: false,
             sections,
             ..Layout::default()
         }
+    }
+}
+
+/// Where a section's raw data starts: `PointerToRawData` rounded down to
+/// 512 bytes when `FileAlignment` is at least that (the image mapper keeps
+/// only the sector number, WRK `MiCreateImageFileMap`; pefile's
+/// `adjust_FileAlignment` does the same).
+fn raw_start(s: &SectionHeader, file_alignment: usize) -> usize {
+    let p = s.pointer_to_raw_data as usize;
+    if file_alignment >= 0x200 {
+        p & !0x1ff
+    } else {
+        p
     }
 }
 

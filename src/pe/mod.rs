@@ -15,6 +15,7 @@ pub mod imports;
 pub mod layout;
 pub mod ordinals;
 pub mod roles;
+pub mod version;
 
 use goblin::pe::header::Header;
 use goblin::pe::options::{ParseMode, ParseOptions};
@@ -27,8 +28,10 @@ pub use roles::{ExportRoles, RoleExport};
 
 use crate::util::{u16_at, u32_at, Problems};
 
-/// Most sections read from the section table.
-pub const MAX_SECTIONS: usize = 96;
+/// Most sections read from the section table: every one the field can
+/// declare. Windows Vista and later map up to 65,535 (XP stopped at 96); a
+/// cap below that would hide what sits in the sections past it.
+pub const MAX_SECTIONS: usize = u16::MAX as usize;
 
 /// Strings from the `VS_VERSIONINFO` resource.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -204,7 +207,15 @@ fn read_layout(bytes: &[u8], errors: &mut Problems) -> Result<(Layout, Vec<Secti
                     errors.push("optional header: NumberOfRvaAndSizes above 16; read as 16, as Windows does");
                     Header::parse(&patched).map_err(|e| NotPe(format!("PE headers: {e}")))?
                 }
-                None => return coff_only(bytes, format!("{e}"), errors).map(|l| (l, Vec::new())),
+                None => {
+                    // goblin refuses headers the loader accepts (an NT
+                    // header inside the DOS header, an unknown optional
+                    // magic): read them ourselves.
+                    if let Some(l) = read_layout_by_hand(bytes, &format!("{e}"), errors) {
+                        return Ok(l);
+                    }
+                    return coff_only(bytes, format!("{e}"), errors).map(|l| (l, Vec::new()));
+                }
             }
         }
     };
@@ -216,8 +227,29 @@ fn read_layout(bytes: &[u8], errors: &mut Problems) -> Result<(Layout, Vec<Secti
     }
     let coff = header.coff_header;
     let e_lfanew = header.dos_header.pe_pointer as usize;
-    let mut layout = Layout {
-        file_len: bytes.len(),
+    let mut layout = coff_layout(bytes.len(), e_lfanew, &coff);
+    let Some(opt) = header.optional_header else {
+        // SizeOfOptionalHeader 0: goblin reads no optional header, but the
+        // loader reads it at its fixed place all the same (and the section
+        // table right after the COFF header, over it).
+        if let Some(l) = read_layout_by_hand(bytes, "SizeOfOptionalHeader is 0", errors) {
+            return Ok(l);
+        }
+        errors.push("no optional header: not an image");
+        return Ok((layout, Vec::new()));
+    };
+    layout.optional = Some(optional_header(&opt, e_lfanew));
+    let sections = read_section_table(bytes, &coff, layout.section_table_offset, errors);
+    layout.sections = sections.iter().map(section_header).collect();
+    layout.index_sections();
+    Ok((layout, sections))
+}
+
+/// A layout with the COFF header's fields; the section table follows the
+/// optional header's declared size.
+fn coff_layout(file_len: usize, e_lfanew: usize, coff: &goblin::pe::header::CoffHeader) -> Layout {
+    Layout {
+        file_len,
         e_lfanew,
         machine: coff.machine,
         number_of_sections: coff.number_of_sections,
@@ -228,15 +260,71 @@ fn read_layout(bytes: &[u8], errors: &mut Problems) -> Result<(Layout, Vec<Secti
             .saturating_add(layout::PE_SIGNATURE_AND_COFF)
             .saturating_add(coff.size_of_optional_header as usize),
         ..Layout::default()
+    }
+}
+
+/// The headers as the loader reads them, where goblin refuses them: `MZ`,
+/// `e_lfanew` (any offset, the NT headers may overlap the DOS header), the
+/// PE signature, the COFF header, and the optional header at its fixed
+/// place whatever `SizeOfOptionalHeader` says (that field only places the
+/// section table). PE32 or PE32+ comes from the magic, or from the machine
+/// when the magic is neither. `None` when even that cannot be read.
+fn read_layout_by_hand(
+    bytes: &[u8],
+    why: &str,
+    errors: &mut Problems,
+) -> Option<(Layout, Vec<SectionTable>)> {
+    let e_lfanew = pe_signature_offset(bytes)?;
+    let mut off = e_lfanew + 4;
+    let coff = goblin::pe::header::CoffHeader::parse(bytes, &mut off).ok()?;
+    let opt = e_lfanew + layout::PE_SIGNATURE_AND_COFF;
+    let magic = u16_at(bytes, opt)?;
+    let pe64 = match magic {
+        goblin::pe::optional_header::MAGIC_64 => true,
+        goblin::pe::optional_header::MAGIC_32 => false,
+        // AMD64, ARM64, IA-64.
+        _ => matches!(coff.machine, 0x8664 | 0xAA64 | 0x200),
     };
-    let Some(opt) = header.optional_header else {
-        errors.push("no optional header: not an image");
-        return Ok((layout, Vec::new()));
+    let (dirs_at, count_at) = if pe64 { (112, 108) } else { (96, 92) };
+    let count = (u32_at(bytes, opt + count_at)? as usize).min(layout::MAX_DATA_DIRECTORIES);
+    let image_base = if pe64 {
+        crate::util::u64_at(bytes, opt + 24)?
+    } else {
+        u64::from(u32_at(bytes, opt + 28)?)
     };
-    layout.optional = Some(optional_header(&opt, e_lfanew));
+    let data_directories = (0..count)
+        .map_while(|i| {
+            let at = opt + dirs_at + i * 8;
+            Some(DataDirectory {
+                virtual_address: u32_at(bytes, at)?,
+                size: u32_at(bytes, at + 4)?,
+            })
+        })
+        .collect();
+    let optional = OptionalHeader {
+        offset: opt,
+        magic,
+        pe64,
+        entry_point: u32_at(bytes, opt + 16)?,
+        image_base,
+        section_alignment: u32_at(bytes, opt + 32)?,
+        file_alignment: u32_at(bytes, opt + 36)?,
+        size_of_image: u32_at(bytes, opt + 56)?,
+        size_of_headers: u32_at(bytes, opt + 60)?,
+        subsystem: u16_at(bytes, opt + 68)?,
+        checksum_offset: opt + 64,
+        data_directories_offset: opt + dirs_at,
+        data_directories,
+    };
+    errors.push(format!(
+        "PE headers at {e_lfanew:#x} read by iisweep's own reader, as the loader reads them (goblin: {why})"
+    ));
+    let mut layout = coff_layout(bytes.len(), e_lfanew, &coff);
+    layout.optional = Some(optional);
     let sections = read_section_table(bytes, &coff, layout.section_table_offset, errors);
     layout.sections = sections.iter().map(section_header).collect();
-    Ok((layout, sections))
+    layout.index_sections();
+    Some((layout, sections))
 }
 
 /// The optional header's fields and positions (`e_lfanew` locates it).
@@ -402,24 +490,9 @@ fn read_directories(
         }
     }
     if let Some(d) = f.layout.directory(DIR_RESOURCE) {
-        match goblin::pe::resource::ResourceData::parse_with_opts(
-            bytes,
-            goblin_dir(d),
-            sections,
-            file_alignment,
-            &opts,
-        ) {
-            Ok(res) => {
-                f.version_info = res
-                    .version_info
-                    .map(|v| version_info(&v))
-                    .unwrap_or_default()
-            }
-            Err(e) => errors.push(format!(
-                "resource directory at RVA {:#x}: {e}",
-                d.virtual_address
-            )),
-        }
+        // Read by hand, through the one layout, as VerQueryValue reads it
+        // (goblin drops blocks Windows reads: docs/decisions.md).
+        f.version_info = version::read(bytes, &f.layout, d.virtual_address).unwrap_or_default();
     }
     if let Some(span) = f.layout.certificate_table() {
         if span.offset + span.size > bytes.len() as u64 {
@@ -439,20 +512,6 @@ fn pdb_path(dbg: &goblin::pe::debug::DebugData<'_>) -> Option<String> {
         .or(dbg.codeview_pdb20_debug_info.map(|c| c.filename))?;
     let end = raw.iter().position(|&c| c == 0).unwrap_or(raw.len());
     Some(String::from_utf8_lossy(&raw[..end]).into_owned())
-}
-
-fn version_info(v: &goblin::pe::resource::VersionInfo<'_>) -> VersionInfo {
-    let s = &v.string_info;
-    VersionInfo {
-        original_file_name: s.original_filename(),
-        internal_name: s.internal_name(),
-        company: s.company_name(),
-        description: s.file_description(),
-        product: s.product_name(),
-        file_version: s.file_version(),
-        product_version: s.product_version(),
-        legal_copyright: s.legal_copyright(),
-    }
 }
 
 /// Offset of the PE signature, when `bytes` has one at `e_lfanew`.
@@ -492,16 +551,8 @@ fn coff_only(bytes: &[u8], why: String, errors: &mut Problems) -> Result<Layout,
         "optional header at {off:#x}: {why}; only the COFF header was read"
     ));
     Ok(Layout {
-        file_len: bytes.len(),
-        e_lfanew: pe,
-        machine: coff.machine,
-        number_of_sections: coff.number_of_sections,
-        time_date_stamp: coff.time_date_stamp,
-        size_of_optional_header: coff.size_of_optional_header,
-        characteristics: coff.characteristics,
         optional_unreadable: true,
-        section_table_offset: off.saturating_add(coff.size_of_optional_header as usize),
-        ..Layout::default()
+        ..coff_layout(bytes.len(), pe, &coff)
     })
 }
 

@@ -63,6 +63,15 @@ pub fn default_sigpipe() {
     }
 }
 
+/// The pseudo file system (`/proc`, `/sys`, `/dev`) that `canonical`
+/// (an absolute, resolved path) lies in, if any. A followed link into one
+/// would sweep the host through `/proc/self/root` and the like.
+pub fn pseudo_fs(canonical: &Path) -> Option<&'static str> {
+    ["/proc", "/sys", "/dev"]
+        .into_iter()
+        .find(|p| canonical.starts_with(p))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -195,7 +195,7 @@ pub struct IisweepFile<'a> {
     /// Why an `MZ` file is not a PE.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_pe_reason: Option<&'a str>,
-    /// Skip reason (`too_large`, `special_file`, `symlink`, `excluded`).
+    /// Skip reason (`too_large`, `special_file`, `symlink`, `excluded`, `pseudo_fs`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub skip_reason: Option<&'static str>,
     /// Error or skip detail.
@@ -434,7 +434,8 @@ pub struct ExportsRecord<'a> {
 pub struct ExportRecord<'a> {
     /// Biased ordinal.
     pub ordinal: u32,
-    /// Name; null for an ordinal-only export.
+    /// Name; absent for an ordinal-only export.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<&'a str>,
     /// RVA from the Export Address Table.
     pub rva: u32,

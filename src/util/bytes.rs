@@ -37,9 +37,28 @@ pub fn cstr_at(d: &[u8], off: usize, max: usize) -> Option<&[u8]> {
     Some(&window[..end])
 }
 
+/// Like [`cstr_at`], but a string that runs to the end of `d` (within
+/// `max`) ends there: in the loaded image the bytes past the file's end
+/// are zeros, so the loader reads it as terminated.
+pub fn cstr_at_or_eof(d: &[u8], off: usize, max: usize) -> Option<&[u8]> {
+    cstr_at(d, off, max).or_else(|| {
+        let tail = d.get(off..)?;
+        (!tail.is_empty() && tail.len() <= max).then_some(tail)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strings_may_end_at_the_end_of_the_file() {
+        assert_eq!(cstr_at(b"ab\0c", 0, 8), Some(&b"ab"[..]));
+        assert_eq!(cstr_at(b"abc", 0, 8), None);
+        assert_eq!(cstr_at_or_eof(b"abc", 0, 8), Some(&b"abc"[..]));
+        assert_eq!(cstr_at_or_eof(b"abc", 0, 2), None);
+        assert_eq!(cstr_at_or_eof(b"abc", 3, 8), None);
+    }
 
     #[test]
     fn reads_stop_at_end() {

@@ -2,10 +2,13 @@
 //!
 //! File names, export names, .NET names, version strings and PDB paths come
 //! from the files being swept. Before they reach a terminal, control
-//! characters (C0, DEL, C1), Unicode bidirectional overrides and bytes that
-//! are not UTF-8 are written as visible escapes (`\n`, `\x1b`, `\u{202e}`),
-//! so a name cannot move the cursor, recolour the screen or reorder what a
-//! reader sees. JSON output needs no such step: serde_json escapes control
+//! characters (C0, DEL, C1), Unicode bidirectional overrides, zero-width
+//! and other invisible format characters, and bytes that are not UTF-8 are
+//! written as visible escapes (`\n`, `\x1b`, `\u{202e}`, `\u{200b}`), so a
+//! name cannot move the cursor, recolour the screen, reorder what a reader
+//! sees, or look identical to another name. A character is written
+//! `\u{…}` from U+0080 up and a raw byte that is not UTF-8 `\xNN`, so a
+//! real U+009B and a 0x9B byte stay distinguishable. JSON output needs no such step: serde_json escapes control
 //! characters, and paths that are not UTF-8 are carried as hex (README).
 
 use std::borrow::Cow;
@@ -39,7 +42,19 @@ pub fn escape_bytes(b: &[u8]) -> String {
 
 fn needs_escape(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+        || matches!(
+            c,
+            '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{feff}'
+                | '\u{061c}'
+                | '\u{180e}'
+                | '\u{00ad}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
 }
 
 fn push_char(out: &mut String, c: char) {
@@ -51,7 +66,7 @@ fn push_char(out: &mut String, c: char) {
         '\n' => out.push_str("\\n"),
         '\r' => out.push_str("\\r"),
         '\t' => out.push_str("\\t"),
-        c if (c as u32) < 0x100 => {
+        c if (c as u32) < 0x80 => {
             let _ = write!(out, "\\x{:02x}", c as u32);
         }
         c => {
@@ -69,7 +84,14 @@ mod tests {
         assert!(matches!(escape("plain.dll"), Cow::Borrowed(_)));
         assert_eq!(escape("a\x1b[31mb\nc"), "a\\x1b[31mb\\nc");
         assert_eq!(escape("evil\u{202e}lld.exe"), "evil\\u{202e}lld.exe");
-        assert_eq!(escape("\u{9b}x"), "\\x9bx");
+        assert_eq!(escape("\u{9b}x"), "\\u{9b}x");
+        assert_eq!(escape_bytes(b"\x9bx"), "\\x9bx");
+        for c in [
+            '\u{200b}', '\u{200d}', '\u{2060}', '\u{feff}', '\u{61c}', '\u{2028}', '\u{2029}',
+        ] {
+            let s = format!("a{c}b");
+            assert_eq!(escape(&s), format!("a\\u{{{:x}}}b", c as u32));
+        }
         assert_eq!(escape_bytes(b"ok\xff\xfe.dll"), "ok\\xff\\xfe.dll");
     }
 }

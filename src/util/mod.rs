@@ -12,7 +12,7 @@ pub mod path;
 pub mod problems;
 pub mod text;
 
-pub use bytes::{cstr_at, u16_at, u32_at, u64_at, u8_at};
+pub use bytes::{cstr_at, cstr_at_or_eof, u16_at, u32_at, u64_at, u8_at};
 pub use escape::{escape, escape_bytes};
 pub use problems::Problems;
 pub use text::{hex, rfc3339, truncate_utf8};

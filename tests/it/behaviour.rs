@@ -10,7 +10,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{self, file_records, iisweep, samples_root};
+use crate::common::{self, file_records, iisweep, samples_root, strs};
 
 const LEVELS: &[&str] = &["none", "info", "notice", "warning", "alert"];
 
@@ -28,14 +28,6 @@ fn by_name(records: &[Value]) -> BTreeMap<String, Value> {
     records
         .iter()
         .map(|r| (r["file"]["name"].as_str().unwrap().to_string(), r.clone()))
-        .collect()
-}
-
-fn strs(v: &Value) -> BTreeSet<String> {
-    v.as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|x| x.as_str().map(str::to_string))
         .collect()
 }
 

@@ -231,3 +231,12 @@ pub fn is_mz(p: &Path) -> bool {
         .map(|b| b.starts_with(b"MZ"))
         .unwrap_or(false)
 }
+
+/// The strings of a JSON array (others and non-strings ignored), as a set.
+pub fn strs(v: &Value) -> std::collections::BTreeSet<String> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|x| x.as_str().map(str::to_string))
+        .collect()
+}

@@ -103,3 +103,103 @@ fn synthetic_samples_agree_with_pefile() {
     files.sort();
     agree("diff_pefile samples", &files, 15);
 }
+
+/// corkami's corpus of unusual PE files (`../shared/corpora/corkami-pe`):
+/// for every file pefile parses, iisweep's export names and imports are at
+/// least as complete as pefile's, except the differences listed here, each
+/// with who is right. pefile's `*invalid*` DLL names (its filename filter)
+/// are not differences: iisweep reports the name the file holds.
+#[test]
+fn corkami_exports_and_imports_are_at_least_pefiles() {
+    /// File, and why iisweep sees less than pefile.
+    const KNOWN: &[(&str, &str)] = &[
+        (
+            "imports_badterm.exe",
+            "pefile reads past a descriptor whose Name is 0 (a DLL called MZ); the loader stops there: iisweep is right",
+        ),
+        (
+            "imports_relocW7.exe",
+            "the import descriptor's Name is fixed up by base relocations, which Windows 7 applies before binding; iisweep does not apply relocations: pefile is right",
+        ),
+        (
+            "weirdsord.exe",
+            "pefile names the DLL `ms`, iisweep `msvcrt.dll` (the full NUL-terminated name in the file); not checked against Windows",
+        ),
+    ];
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora/corkami-pe");
+    if !common::prerequisite(
+        dir.is_dir() && common::python_has("pefile"),
+        "the corkami corpus at ../shared/corpora/corkami-pe and python3 with pefile",
+    ) {
+        return;
+    }
+    let files: Vec<PathBuf> = common::files_under(&dir)
+        .into_iter()
+        .filter(|p| common::is_mz(p))
+        .collect();
+    let reference = common::reference("pe_reference.py", &files);
+    let mut compared = 0;
+    let mut less = std::collections::BTreeMap::new();
+    for (path, r) in files.iter().zip(&reference) {
+        if r["ok"] != Value::Bool(true) {
+            continue;
+        }
+        compared += 1;
+        let o = ours(path);
+        let names = |v: &Value| -> std::collections::BTreeSet<String> {
+            v.as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|e| e["name"].as_str().map(str::to_string))
+                .collect()
+        };
+        let imports = |v: &Value| -> std::collections::BTreeSet<String> {
+            v.as_array()
+                .into_iter()
+                .flatten()
+                .filter(|i| i["dll"] != "*invalid*")
+                .map(|i| {
+                    format!(
+                        "{}!{}",
+                        i["dll"].as_str().unwrap_or("").to_ascii_lowercase(),
+                        i["name"]
+                            .as_str()
+                            .map_or_else(|| i["ordinal"].to_string(), str::to_string)
+                    )
+                })
+                .collect()
+        };
+        let missing_exports: Vec<String> = names(&r["exports"])
+            .difference(&names(&o["exports"]))
+            .cloned()
+            .collect();
+        let missing_imports: Vec<String> = imports(&r["imports"])
+            .difference(&imports(&o["imports"]))
+            .cloned()
+            .collect();
+        if !missing_exports.is_empty() || !missing_imports.is_empty() {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            less.insert(
+                name,
+                format!("exports {missing_exports:?} imports {missing_imports:?}"),
+            );
+        }
+    }
+    assert!(compared > 200, "only {compared} corkami files compared");
+    let known: std::collections::BTreeSet<&str> = KNOWN.iter().map(|(f, _)| *f).collect();
+    let unexpected: Vec<String> = less
+        .iter()
+        .filter(|(f, _)| !known.contains(f.as_str()))
+        .map(|(f, d)| format!("{f}: {d}"))
+        .collect();
+    assert!(
+        unexpected.is_empty(),
+        "iisweep sees less than pefile:\n{}",
+        unexpected.join("\n")
+    );
+    let fixed: Vec<&&str> = known.iter().filter(|f| !less.contains_key(**f)).collect();
+    assert!(
+        fixed.is_empty(),
+        "no longer different (drop from KNOWN): {fixed:?}"
+    );
+}

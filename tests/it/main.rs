@@ -11,6 +11,7 @@ mod behaviour;
 mod contract;
 mod diff_dnfile;
 mod diff_pefile;
+mod evasions;
 mod fuzz_regressions;
 mod hostile_fs;
 mod layout;
