@@ -128,13 +128,15 @@ pub fn judge(
     rules: Option<&RuleSet>,
 ) -> Judgement {
     let mut j = Judgement::default();
-    if let (Some(rs), true) = (rules, facts.pe.is_some()) {
+    let in_scope = facts.is_component() || facts.is_near_miss();
+    // A file no rule can match is not scanned, nor are its globals computed.
+    if let Some(rs) = rules.filter(|rs| facts.pe.is_some() && rs.scans(in_scope)) {
         let values = globals::values(&globals::Subject {
             path,
             facts,
             registrations,
         });
-        match rs.scan_gated(bytes, &values, facts.is_component() || facts.is_near_miss()) {
+        match rs.scan_gated(bytes, &values, in_scope) {
             Ok(h) => j.hits = h,
             Err(e) => j.rules_error = Some(e),
         }

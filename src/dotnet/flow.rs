@@ -723,6 +723,7 @@ impl Flow<'_, '_, '_> {
                     .is_some_and(|v| v.iter().any(|s| is_credential_name(s)));
             let in_filter = owner.is_some_and(|t| stream_types.contains(&t));
             let mut f = MethodFinds::default();
+            let mut credentials: Vec<String> = Vec::new();
             for r in &s.external {
                 let Some(e) = self.ext.get(r) else { continue };
                 let cap = match e.cap {
@@ -748,7 +749,7 @@ impl Flow<'_, '_, '_> {
                 .iter()
                 .any(|n| via.ends_with(n));
                 if cap == "reads_request_input" && credential_strings && cred_source {
-                    f.credentials.push(via.clone());
+                    credentials.push(via.clone());
                 }
                 f.found.push((cap, via));
             }
@@ -774,9 +775,11 @@ impl Flow<'_, '_, '_> {
                 .filter(|s| is_request_name(s))
                 .cloned()
                 .collect();
-            for via in std::mem::take(&mut f.credentials) {
-                f.found.push(("reads_credentials", via));
-            }
+            f.found.extend(
+                credentials
+                    .into_iter()
+                    .map(|via| ("reads_credentials", via)),
+            );
             if !f.found.is_empty() || !f.reflection.is_empty() || !f.names.is_empty() {
                 per_method.insert(at, f);
             }
@@ -937,8 +940,6 @@ impl Reached {
 struct MethodFinds {
     /// (capability, member or `dll!import`), credentials last.
     found: Vec<(&'static str, String)>,
-    /// Request accessors read beside credential field names (scratch).
-    credentials: Vec<String>,
     /// Type names passed to reflection.
     reflection: Vec<String>,
     /// Names passed to request accessors.

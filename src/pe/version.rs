@@ -23,8 +23,6 @@ const RT_VERSION: u32 = 16;
 const MAX_ENTRIES: usize = 4096;
 /// Nodes visited in one version block.
 const MAX_NODES: usize = 4096;
-/// Deepest nesting followed (VS_VERSIONINFO > StringFileInfo > StringTable > String).
-const MAX_DEPTH: usize = 4;
 /// Characters kept of one string value.
 const MAX_VALUE_CHARS: usize = 1024;
 
@@ -125,9 +123,6 @@ fn walk(
                 set(v, &key, value);
             }
             _ => {}
-        }
-        if depth >= MAX_DEPTH {
-            return;
         }
         at = align4(at + len);
     }

@@ -556,6 +556,12 @@ impl RuleSet {
         }
     }
 
+    /// False when [`RuleSet::scan_gated`] would not scan a file with
+    /// this `in_scope`, so its globals need not be computed.
+    pub fn scans(&self, in_scope: bool) -> bool {
+        in_scope || !matches!(self.others, Others::Skip)
+    }
+
     /// How non-components are scanned: `all`, `none` or `subset` (for
     /// `iisweep rules list` and the tests).
     pub fn gating(&self) -> &'static str {
