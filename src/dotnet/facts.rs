@@ -166,7 +166,7 @@ pub struct ResourceInfo {
 /// their IL (see `dotnet::flow`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Behaviour {
-    /// Method bodies decoded.
+    /// Method bodies decoded: static constructors and the methods reached from entry points.
     pub methods: usize,
     /// The methods IIS or ASP.NET calls, and what each reaches.
     pub entry_points: Vec<EntryPoint>,

@@ -26,7 +26,8 @@
 //! [`MAX_INSTRUCTIONS`]) and per search ([`MAX_ENTRY_POINTS`],
 //! [`MAX_REACHES`]); hitting a cap sets [`Behaviour::truncated`].
 
-use std::collections::{HashMap, HashSet};
+// Fx hashing: the keys are table rows and tokens (see docs/decisions.md).
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::facts::{Behaviour, DotnetInfo, EntryPoint, Reach};
 use super::heaps::{compressed_u32, Heap};
@@ -43,8 +44,6 @@ pub const MAX_INSTRUCTIONS: usize = 1 << 23;
 pub const MAX_ENTRY_POINTS: usize = 256;
 /// Reaches kept per entry point.
 pub const MAX_REACHES: usize = 64;
-/// Strings kept per method.
-const MAX_STRINGS_PER_METHOD: usize = 256;
 /// Longest folded string kept.
 const MAX_FOLDED: usize = 512;
 /// Request names and reflection names reported.
@@ -53,12 +52,15 @@ const MAX_NAMES: usize = 64;
 /// What one method body does, as far as the graph needs.
 #[derive(Default)]
 struct Summary {
-    /// Local methods called, delegated to or constructed.
+    /// Local methods called, delegated to or constructed; once the body is
+    /// read, also every method of the local types constructed (the
+    /// graph's successors, first occurrence kept).
     local: Vec<u32>,
     /// External members called (MemberRef rows).
     external: Vec<u32>,
-    /// Strings loaded (`ldstr`, folded concatenations), in order.
-    strings: Vec<String>,
+    /// A string loaded (`ldstr`, a folded concatenation) names a
+    /// credential field or variable.
+    credential_string: bool,
     /// Type names passed to reflection, with the MemberRef that took them.
     reflected: Vec<(String, u32)>,
     /// Constant names passed to request accessors (`Headers["X-…"]`).
@@ -292,12 +294,15 @@ fn user_string(us: &Heap<'_>, off: u32) -> Option<String> {
     let (len, n) = compressed_u32(d, off as usize)?;
     let from = off as usize + n;
     let body = d.get(from..from.checked_add(len as usize)?)?;
-    let units: Vec<u16> = body
+    let units = body
         .chunks_exact(2)
         .take(MAX_FOLDED)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]))
-        .collect();
-    Some(String::from_utf16_lossy(&units))
+        .map(|c| u16::from_le_bytes([c[0], c[1]]));
+    Some(
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect(),
+    )
 }
 
 struct Flow<'m, 'a, 'e> {
@@ -310,6 +315,18 @@ struct Flow<'m, 'a, 'e> {
     /// Constants stored into static fields by static constructors.
     field_consts: HashMap<u32, String>,
     summaries: HashMap<u32, Summary>,
+    /// MethodDef rows whose body was looked at (index = row - 1): bodies
+    /// are decoded when a search first reaches them.
+    tried: Vec<bool>,
+    /// Static constructors (index = row - 1).
+    cctor: Vec<bool>,
+    /// What each method does (from its summary), computed once.
+    finds: HashMap<u32, Option<MethodFinds>>,
+    /// Local `Stream` types whose writes go to the response (set once the
+    /// searches are done).
+    stream_types: HashSet<usize>,
+    /// TypeDefs (0-based) whose static constructor loads a credential name.
+    cctor_credentials: HashSet<usize>,
     /// Nested TypeDefs (0-based) of each TypeDef that has any.
     nested: HashMap<usize, Vec<usize>>,
     truncated: bool,
@@ -333,7 +350,7 @@ impl<'a> Model<'a, '_> {
                 }
             }
         }
-        let mut pinvoke = HashMap::new();
+        let mut pinvoke = HashMap::default();
         for r in 1..=self.t.rows(IMPL_MAP) {
             if let Some((METHOD_DEF, m)) = self.coded_quiet(col::ImplMap::MemberForwarded, r) {
                 let import = self.s_quiet(col::ImplMap::ImportName, r).into_owned();
@@ -345,34 +362,40 @@ impl<'a> Model<'a, '_> {
                 pinvoke.insert(m, format!("{dll}!{import}"));
             }
         }
-        let mut nested: HashMap<usize, Vec<usize>> = HashMap::new();
+        let mut nested: HashMap<usize, Vec<usize>> = HashMap::default();
         for (n, enc) in self.typedef_enclosing.iter().enumerate() {
             if let Some(t) = enc {
                 nested.entry(*t).or_default().push(n);
             }
         }
+        let cctor = (1..=n as u32)
+            .map(|m| self.method_name_is(m, b".cctor"))
+            .collect();
         let mut f = Flow {
             nested,
             m: self,
             owner,
             pinvoke,
-            ext: HashMap::new(),
-            field_consts: HashMap::new(),
-            summaries: HashMap::new(),
+            ext: HashMap::default(),
+            field_consts: HashMap::default(),
+            summaries: HashMap::default(),
+            tried: vec![false; n],
+            cctor,
+            finds: HashMap::default(),
+            stream_types: HashSet::default(),
+            cctor_credentials: HashSet::default(),
             truncated: false,
             instructions: 0,
         };
-        // Static constructors first, so their constants are known.
-        let (cctors, rest): (Vec<u32>, Vec<u32>) =
-            (1..=n as u32).partition(|&m| f.m.method_name(m) == ".cctor");
-        for m in cctors.into_iter().chain(rest) {
-            if f.summaries.len() >= MAX_BODIES || f.instructions >= MAX_INSTRUCTIONS {
-                f.truncated = true;
-                break;
+        // Static constructors first, so their constants are known; every
+        // other body when a search from an entry point first reaches it
+        // (in a framework assembly most methods are never reached).
+        for m in 1..=n as u32 {
+            if f.cctor[m as usize - 1] {
+                f.ensure(m, image, us);
             }
-            f.summarize(m, image, us);
         }
-        let b = f.search(info);
+        let b = f.search(info, image, us);
         info.behaviour = Some(b);
     }
 }
@@ -412,15 +435,16 @@ impl Flow<'_, '_, '_> {
 
     /// Local MethodDefs a MemberRef stands for (a member of a local type,
     /// matched by name).
-    fn local_members(&mut self, r: u32) -> Vec<u32> {
+    fn local_members(&mut self, r: u32, out: &mut Vec<u32>) {
         let Some((TYPE_DEF, t)) = self.m.coded_quiet(col::MemberRef::Class, r) else {
-            return Vec::new();
+            return;
         };
         let name = self.m.s_quiet(col::MemberRef::Name, r);
-        self.methods_of(t as usize - 1)
-            .into_iter()
-            .filter(|&m| self.m.method_name(m) == name)
-            .collect()
+        out.extend(
+            self.methods_of(t as usize - 1)
+                .into_iter()
+                .filter(|&m| self.m.method_name(m) == name),
+        );
     }
 
     fn methods_of(&self, t: usize) -> Vec<u32> {
@@ -434,28 +458,51 @@ impl Flow<'_, '_, '_> {
             .collect()
     }
 
-    /// Resolves a method token to local methods or an external member.
-    fn callee(&mut self, tok: u32) -> (Vec<u32>, Option<u32>) {
+    /// Resolves a method token to local methods (appended to `out`) or an
+    /// external member (returned).
+    fn callee(&mut self, tok: u32, out: &mut Vec<u32>) -> Option<u32> {
         let row = tok & 0x00FF_FFFF;
         match (tok >> 24) as usize {
-            METHOD_DEF if row >= 1 && row <= self.m.t.rows(METHOD_DEF) => (vec![row], None),
+            METHOD_DEF if row >= 1 && row <= self.m.t.rows(METHOD_DEF) => {
+                out.push(row);
+                None
+            }
             MEMBER_REF if row >= 1 && row <= self.m.t.rows(MEMBER_REF) => {
-                let local = self.local_members(row);
-                if local.is_empty() {
-                    (local, Some(row))
-                } else {
-                    (local, None)
-                }
+                let before = out.len();
+                self.local_members(row, out);
+                (out.len() == before).then_some(row)
             }
             METHOD_SPEC if row >= 1 && row <= self.m.t.rows(METHOD_SPEC) => {
                 match self.m.coded_quiet(col::MethodSpec::Method, row) {
-                    Some((METHOD_DEF, r)) => (vec![r], None),
-                    Some((MEMBER_REF, r)) => self.callee(((MEMBER_REF as u32) << 24) | r),
-                    _ => (Vec::new(), None),
+                    Some((METHOD_DEF, r)) => {
+                        out.push(r);
+                        None
+                    }
+                    Some((MEMBER_REF, r)) => self.callee(((MEMBER_REF as u32) << 24) | r, out),
+                    _ => None,
                 }
             }
-            _ => (Vec::new(), None),
+            _ => None,
         }
+    }
+
+    /// Decodes `m`'s body once, within the assembly's caps.
+    fn ensure(&mut self, m: u32, image: &Image<'_>, us: &Heap<'_>) {
+        let Some(slot) = (m as usize)
+            .checked_sub(1)
+            .and_then(|i| self.tried.get_mut(i))
+        else {
+            return;
+        };
+        if *slot {
+            return;
+        }
+        *slot = true;
+        if self.summaries.len() >= MAX_BODIES || self.instructions >= MAX_INSTRUCTIONS {
+            self.truncated = true;
+            return;
+        }
+        self.summarize(m, image, us);
     }
 
     fn summarize(&mut self, m: u32, image: &Image<'_>, us: &Heap<'_>) {
@@ -483,16 +530,16 @@ impl Flow<'_, '_, '_> {
                 return;
             }
         };
-        let is_cctor = self.m.method_name(m) == ".cctor";
+        let is_cctor = self.cctor[m as usize - 1];
         let mut s = Summary::default();
         let mut pending: Vec<String> = Vec::new();
-        let mut locals: HashMap<u16, String> = HashMap::new();
-        let mut inst: HashMap<u32, String> = HashMap::new();
+        let mut locals: HashMap<u16, String> = HashMap::default();
+        let mut inst: HashMap<u32, String> = HashMap::default();
         let mut last_fn: Option<u32> = None;
         let mut it = il::Instructions::new(body.code);
-        let push = |s: &mut Summary, v: String| {
-            if s.strings.len() < MAX_STRINGS_PER_METHOD && !s.strings.contains(&v) {
-                s.strings.push(v);
+        let push = |s: &mut Summary, v: &str| {
+            if !s.credential_string && is_credential_name(v) {
+                s.credential_string = true;
             }
         };
         for op in it.by_ref() {
@@ -500,7 +547,7 @@ impl Flow<'_, '_, '_> {
             match op {
                 Op::LdStr(o) => {
                     if let Some(v) = user_string(us, o) {
-                        push(&mut s, v.clone());
+                        push(&mut s, &v);
                         pending.push(v);
                     }
                 }
@@ -543,9 +590,9 @@ impl Flow<'_, '_, '_> {
                     // A delegate to a method: local (an event handler, a
                     // lambda) or the framework's own (`Process.Start` as a
                     // `Func<>`): either can be invoked from here.
-                    let (local, ext) = self.callee(t);
-                    last_fn = local.first().copied();
-                    s.local.extend(local);
+                    let before = s.local.len();
+                    let ext = self.callee(t, &mut s.local);
+                    last_fn = s.local.get(before).copied();
                     if let Some(r) = ext {
                         if !s.external.contains(&r) {
                             s.external.push(r);
@@ -554,9 +601,10 @@ impl Flow<'_, '_, '_> {
                     }
                 }
                 Op::Call(t) | Op::NewObj(t) => {
-                    let (local, ext) = self.callee(t);
+                    let before = s.local.len();
+                    let ext = self.callee(t, &mut s.local);
                     if matches!(op, Op::NewObj(_)) {
-                        for &l in &local {
+                        for &l in &s.local[before..] {
                             if let Some(ty) = self.owner.get(l as usize - 1).copied().flatten() {
                                 if !s.constructs.contains(&ty) {
                                     s.constructs.push(ty);
@@ -564,7 +612,6 @@ impl Flow<'_, '_, '_> {
                             }
                         }
                     }
-                    s.local.extend(local);
                     let Some(r) = ext else {
                         pending.clear();
                         continue;
@@ -577,7 +624,7 @@ impl Flow<'_, '_, '_> {
                         let mut joined: String = pending.concat();
                         crate::util::truncate_utf8(&mut joined, MAX_FOLDED);
                         pending.clear();
-                        push(&mut s, joined.clone());
+                        push(&mut s, &joined);
                         pending.push(joined);
                         continue;
                     }
@@ -612,10 +659,16 @@ impl Flow<'_, '_, '_> {
         // Compiler-generated nested types named after this method: the
         // iterator or async state machine it starts (`<Name>d__3`,
         // `<Name>c__async0`), its closures.
-        if let Some(t) = self.owner.get(m as usize - 1).copied().flatten() {
+        if let Some(nested) = self
+            .owner
+            .get(m as usize - 1)
+            .copied()
+            .flatten()
+            .and_then(|t| self.nested.get(&t))
+        {
             let name = self.m.method_name(m);
             let prefix = format!("<{name}>");
-            for &n in self.nested.get(&t).map(Vec::as_slice).unwrap_or(&[]) {
+            for &n in nested {
                 if self
                     .m
                     .typedefs
@@ -632,20 +685,29 @@ impl Flow<'_, '_, '_> {
             let label = self.method_label(m);
             self.m.errs.push(format!("method {label}: {e}"));
         }
+        for &t in &s.constructs {
+            s.local.extend(self.methods_of(t));
+        }
+        if s.local.len() > 1 {
+            let mut seen = HashSet::default();
+            s.local.retain(|&m| seen.insert(m));
+        }
         self.summaries.insert(m, s);
     }
 
     /// The entry points, and what each reaches.
-    fn search(&mut self, info: &DotnetInfo) -> Behaviour {
-        let mut b = Behaviour {
-            methods: self.summaries.len(),
-            truncated: self.truncated,
-            ..Behaviour::default()
-        };
+    fn search(&mut self, info: &DotnetInfo, image: &Image<'_>, us: &Heap<'_>) -> Behaviour {
+        let mut b = Behaviour::default();
+        let names: HashSet<&str> = info
+            .components
+            .iter()
+            .map(|c| c.type_name.as_str())
+            .collect();
+        let mut full = String::new();
         let component_types: Vec<usize> = (0..self.m.typedefs.simple.len())
             .filter(|&i| {
-                let full = self.m.typedefs.full(i);
-                info.components.iter().any(|c| c.type_name == full)
+                self.m.typedefs.full_into(i, &mut full);
+                names.contains(full.as_str())
             })
             .collect();
         let mut entries: Vec<(u32, String)> = Vec::new();
@@ -663,10 +725,10 @@ impl Flow<'_, '_, '_> {
             }
         }
         // Handlers subscribed from the entry points (and what they reach).
-        let mut searched: HashMap<u32, Reached> = HashMap::new();
+        let mut searched: HashMap<u32, Reached> = HashMap::default();
         let mut i = 0;
         while i < entries.len() && entries.len() < MAX_ENTRY_POINTS {
-            let reach = self.reachable(entries[i].0);
+            let reach = self.reachable(entries[i].0, image, us);
             for &m in &reach.order {
                 if let Some(s) = self.summaries.get(&m) {
                     for (event, h) in s.subscribed.clone() {
@@ -683,46 +745,127 @@ impl Flow<'_, '_, '_> {
         if entries.len() >= MAX_ENTRY_POINTS {
             b.truncated = true;
         }
-        // Strings of each type's static constructor (static arrays of
-        // field names are filled there).
-        let mut cctor_strings: HashMap<usize, Vec<String>> = HashMap::new();
+        // Types whose static constructor loads a credential name (static
+        // arrays of field names are filled there).
         for (&m, sm) in &self.summaries {
-            if self.m.method_name(m) == ".cctor" {
+            if self.cctor[m as usize - 1] && sm.credential_string {
                 if let Some(t) = self.owner.get(m as usize - 1).copied().flatten() {
-                    cctor_strings
-                        .entry(t)
-                        .or_default()
-                        .extend(sm.strings.iter().cloned());
+                    self.cctor_credentials.insert(t);
                 }
             }
         }
-        // A local Stream installed as Response.Filter: its writes go to
-        // the response.
+        // A local Stream installed as Response.Filter (by any method the
+        // searches decoded): its writes go to the response.
         let filter_installed = self
             .ext
             .values()
             .any(|e| e.name == "set_Filter" && e.class.starts_with("System.Web.HttpResponse"));
-        let stream_types: HashSet<usize> = (0..self.m.extends_raw.len())
-            .filter(|&t| {
-                filter_installed
-                    && self.m.extends_raw[t].is_some_and(|(tt, r)| {
+        if filter_installed {
+            self.stream_types = (0..self.m.extends_raw.len())
+                .filter(|&t| {
+                    self.m.extends_raw[t].is_some_and(|(tt, r)| {
                         let mut buf = String::new();
                         self.m.type_name_into(tt, r, &mut buf);
                         buf == "System.IO.Stream"
                     })
-            })
-            .collect();
-        // What each method does, once: the same method is reached from
-        // many entry points in a framework assembly.
-        let mut per_method: HashMap<u32, MethodFinds> = HashMap::new();
-        for (&at, s) in &self.summaries {
-            let owner = self.owner.get(at as usize - 1).copied().flatten();
-            let credential_strings = s.strings.iter().any(|s| is_credential_name(s))
-                || owner
-                    .and_then(|t| cctor_strings.get(&t))
-                    .is_some_and(|v| v.iter().any(|s| is_credential_name(s)));
-            let in_filter = owner.is_some_and(|t| stream_types.contains(&t));
-            let mut f = MethodFinds::default();
+                })
+                .collect();
+        }
+        let mut request_names: Vec<String> = Vec::new();
+        let mut reflection_names: Vec<String> = Vec::new();
+        for (m, why) in entries {
+            let reach = match searched.remove(&m) {
+                Some(r) => r,
+                None => self.reachable(m, image, us),
+            };
+            for &at in &reach.order {
+                if !self.finds.contains_key(&at) {
+                    let f = self.method_finds(at);
+                    self.finds.insert(at, f);
+                }
+            }
+            let mut ep = EntryPoint {
+                method: self.method_label(m),
+                why,
+                reaches: Vec::new(),
+            };
+            let mut found: Vec<(&'static str, &str, u32)> = Vec::new();
+            let mut credentials: Vec<(&str, u32)> = Vec::new();
+            for &at in &reach.order {
+                let Some(Some(f)) = self.finds.get(&at) else {
+                    continue;
+                };
+                for (cap, via) in &f.found {
+                    if *cap == "reads_credentials" {
+                        credentials.push((via, at));
+                    } else {
+                        found.push((cap, via, at));
+                    }
+                }
+                for n in &f.reflection {
+                    if reflection_names.len() < MAX_NAMES && !reflection_names.contains(n) {
+                        reflection_names.push(n.clone());
+                    }
+                }
+                for n in &f.names {
+                    if request_names.len() < MAX_NAMES && !request_names.contains(n) {
+                        request_names.push(n.clone());
+                    }
+                }
+            }
+            found.extend(
+                credentials
+                    .into_iter()
+                    .map(|(v, at)| ("reads_credentials", v, at)),
+            );
+            let mut seen: HashSet<(&str, &str)> = HashSet::default();
+            for (cap, via, at) in found {
+                if ep.reaches.len() >= MAX_REACHES {
+                    break;
+                }
+                if !seen.insert((cap, via)) {
+                    continue;
+                }
+                let labels = self.path_labels(&reach.path(at));
+                add_reach(&mut ep, cap, via.to_string(), labels);
+            }
+            if ep.reaches.len() >= MAX_REACHES {
+                b.truncated = true;
+            }
+            for r in &ep.reaches {
+                let list = b.reaches.entry(r.capability).or_default();
+                if !list.contains(&r.via) && list.len() < MAX_REACHES {
+                    list.push(r.via.clone());
+                }
+            }
+            b.entry_points.push(ep);
+        }
+        // Injection needs both halves: writing into a process and running there.
+        if b.reaches
+            .get("pinvoke_injection")
+            .is_some_and(|l| !crate::pe::capabilities::injection_complete(l))
+        {
+            b.reaches.remove("pinvoke_injection");
+            for ep in &mut b.entry_points {
+                ep.reaches.retain(|r| r.capability != "pinvoke_injection");
+            }
+        }
+        b.request_names = request_names;
+        b.reflection_names = reflection_names;
+        b.methods = self.summaries.len();
+        b.truncated |= self.truncated;
+        b
+    }
+
+    /// What method `at` does, independent of the entry point reaching it;
+    /// `None` when it does nothing the search reports.
+    fn method_finds(&self, at: u32) -> Option<MethodFinds> {
+        let owner = self.owner.get(at as usize - 1).copied().flatten();
+        let mut f = MethodFinds::default();
+        if let Some(s) = self.summaries.get(&at) {
+            let credential_strings =
+                s.credential_string || owner.is_some_and(|t| self.cctor_credentials.contains(&t));
+            let in_filter = owner.is_some_and(|t| self.stream_types.contains(&t));
             let mut credentials: Vec<String> = Vec::new();
             for r in &s.external {
                 let Some(e) = self.ext.get(r) else { continue };
@@ -780,93 +923,14 @@ impl Flow<'_, '_, '_> {
                     .into_iter()
                     .map(|via| ("reads_credentials", via)),
             );
-            if !f.found.is_empty() || !f.reflection.is_empty() || !f.names.is_empty() {
-                per_method.insert(at, f);
-            }
         }
-        for (&at, p) in &self.pinvoke {
+        if let Some(p) = self.pinvoke.get(&at) {
             let import = p.split('!').nth(1).unwrap_or("");
             if let Some(cap) = crate::pe::capabilities::api_capability(import) {
-                per_method
-                    .entry(at)
-                    .or_default()
-                    .found
-                    .push((cap, p.clone()));
+                f.found.push((cap, p.clone()));
             }
         }
-        let mut request_names: Vec<String> = Vec::new();
-        let mut reflection_names: Vec<String> = Vec::new();
-        for (m, why) in entries {
-            let reach = searched.remove(&m).unwrap_or_else(|| self.reachable(m));
-            let mut ep = EntryPoint {
-                method: self.method_label(m),
-                why,
-                reaches: Vec::new(),
-            };
-            let mut found: Vec<(&'static str, &str, u32)> = Vec::new();
-            let mut credentials: Vec<(&str, u32)> = Vec::new();
-            for &at in &reach.order {
-                let Some(f) = per_method.get(&at) else {
-                    continue;
-                };
-                for (cap, via) in &f.found {
-                    if *cap == "reads_credentials" {
-                        credentials.push((via, at));
-                    } else {
-                        found.push((cap, via, at));
-                    }
-                }
-                for n in &f.reflection {
-                    if reflection_names.len() < MAX_NAMES && !reflection_names.contains(n) {
-                        reflection_names.push(n.clone());
-                    }
-                }
-                for n in &f.names {
-                    if request_names.len() < MAX_NAMES && !request_names.contains(n) {
-                        request_names.push(n.clone());
-                    }
-                }
-            }
-            found.extend(
-                credentials
-                    .into_iter()
-                    .map(|(v, at)| ("reads_credentials", v, at)),
-            );
-            let mut seen: HashSet<(&str, &str)> = HashSet::new();
-            for (cap, via, at) in found {
-                if ep.reaches.len() >= MAX_REACHES {
-                    break;
-                }
-                if !seen.insert((cap, via)) {
-                    continue;
-                }
-                let labels = self.path_labels(&reach.path(at));
-                add_reach(&mut ep, cap, via.to_string(), labels);
-            }
-            if ep.reaches.len() >= MAX_REACHES {
-                b.truncated = true;
-            }
-            for r in &ep.reaches {
-                let list = b.reaches.entry(r.capability).or_default();
-                if !list.contains(&r.via) && list.len() < MAX_REACHES {
-                    list.push(r.via.clone());
-                }
-            }
-            b.entry_points.push(ep);
-        }
-        // Injection needs both halves: writing into a process and running there.
-        if b.reaches
-            .get("pinvoke_injection")
-            .is_some_and(|l| !crate::pe::capabilities::injection_complete(l))
-        {
-            b.reaches.remove("pinvoke_injection");
-            for ep in &mut b.entry_points {
-                ep.reaches.retain(|r| r.capability != "pinvoke_injection");
-            }
-        }
-        b.request_names = request_names;
-        b.reflection_names = reflection_names;
-        b
+        (!f.found.is_empty() || !f.reflection.is_empty() || !f.names.is_empty()).then_some(f)
     }
 
     fn path_labels(&self, path: &[u32]) -> Vec<String> {
@@ -876,7 +940,7 @@ impl Flow<'_, '_, '_> {
     /// Every method reachable from `from` (breadth first, `from` first)
     /// and the BFS parents, from which [`Reached::path`] rebuilds the
     /// shortest path to any of them.
-    fn reachable(&self, from: u32) -> Reached {
+    fn reachable(&mut self, from: u32, image: &Image<'_>, us: &Heap<'_>) -> Reached {
         let n = self.owner.len() + 1;
         // parent[m]: the BFS parent of row m (u32::MAX for the start, 0
         // for rows not reached); method rows are dense.
@@ -889,11 +953,11 @@ impl Flow<'_, '_, '_> {
         while head < order.len() {
             let m = order[head];
             head += 1;
+            self.ensure(m, image, us);
             let Some(s) = self.summaries.get(&m) else {
                 continue;
             };
-            let constructed = s.constructs.iter().flat_map(|&t| self.methods_of(t));
-            for c in s.local.iter().copied().chain(constructed) {
+            for &c in &s.local {
                 if order.len() >= MAX_BODIES {
                     break;
                 }

@@ -266,6 +266,17 @@ impl<'a> Model<'a, '_> {
         self.s_quiet(col::MethodDef::Name, m)
     }
 
+    /// True when MethodDef row `m` is named `name` (compared as bytes,
+    /// without decoding).
+    pub(super) fn method_name_is(&self, m: u32, name: &[u8]) -> bool {
+        m >= 1
+            && m <= self.t.rows(METHOD_DEF)
+            && self
+                .strings
+                .string_bytes(self.col(col::MethodDef::Name, m))
+                .is_ok_and(|b| b == name)
+    }
+
     /// Parent of MemberRef row `r` written into `buf`, and its table.
     pub(super) fn member_parent_into(&mut self, r: u32, buf: &mut String, quiet: bool) -> usize {
         let parent = if quiet {

@@ -550,7 +550,7 @@ pub struct DotnetRecord<'a> {
 /// handlers.
 #[derive(Serialize)]
 pub struct BehaviourRecord<'a> {
-    /// Method bodies decoded.
+    /// Method bodies decoded: static constructors and the methods reached from entry points.
     pub methods: usize,
     /// The methods IIS or ASP.NET calls, and what each reaches.
     pub entry_points: Vec<EntryPointRecord<'a>>,
