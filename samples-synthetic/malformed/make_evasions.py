@@ -491,6 +491,28 @@ def rawptr_unaligned(arch):
          roles=["native_module"], exports=role_exports(names, ["native_module"]), dll_name=dll)
 
 
+def section_name_not_a_string_offset(arch):
+    """A section named "/abc": COFF long-name syntax that is no string-table offset."""
+    rel = "native/%s/module.dll" % arch
+    data = bytearray(load(os.path.join(ROOT, rel)))
+    img = Image(data)
+    dll, names = exports_of(img)
+    lf = u32(data, 0x3C)
+    sec = lf + 24 + u16(data, lf + 20)
+    for i in range(u16(data, lf + 6)):
+        o = sec + 40 * i
+        if data[o:o + 8].rstrip(b"\0") == b".edata":
+            data[o:o + 8] = b"/abc\0\0\0\0"
+    data = fix_checksum(data)
+    emit("section_name_slash_not_offset_%s_module.dll" % arch, data, "section_name_not_a_string_offset", rel,
+         "the .edata section is renamed \"/abc\": the COFF syntax for a long name held in the string table, "
+         "with no number after the slash. goblin refuses the header (\"invalid indirect section name\"), "
+         "and a reader that stops there loses this section and every later one, with the export directory.",
+         True, "the image loader never reads section names (WRK creasect.c MiCreateImageFileMap uses only "
+               "addresses, sizes and characteristics); found by the roles fuzz target's oracle",
+         roles=["native_module"], exports=role_exports(names, ["native_module"]), dll_name=dll)
+
+
 # --------------------------------------------------------------------------
 # 3. headers
 # --------------------------------------------------------------------------
@@ -1183,6 +1205,7 @@ def build_all():
     for arch in ("x64", "x86"):
         sections_over_96(arch)
         rawptr_unaligned(arch)
+        section_name_not_a_string_offset(arch)
         lfanew_low(arch)
         sizeofoptionalheader_zero(arch)
         sizeofoptionalheader_odd(arch)

@@ -382,8 +382,16 @@ fn read_section_table(
     let strtab = (coff.pointer_to_symbol_table as usize)
         .saturating_add((coff.number_of_symbol_table as usize).saturating_mul(18));
     for i in 0..(coff.number_of_sections as usize).min(MAX_SECTIONS) {
+        let start = off;
         match SectionTable::parse(bytes, &mut off, strtab) {
             Ok(s) => sections.push(s),
+            // The loader never reads section names: a "/name" that is not a
+            // string-table offset is only bytes, and the header is still
+            // used (goblin refuses it).
+            Err(_) if bytes.len() >= start.saturating_add(40) => {
+                sections.push(raw_section_header(&bytes[start..start + 40]));
+                off = start + 40;
+            }
             Err(e) => {
                 errors.push(format!("section table at {at:#x}: section {i}: {e}"));
                 break;
@@ -391,6 +399,28 @@ fn read_section_table(
         }
     }
     sections
+}
+
+/// A 40-byte section header read as the loader reads it, the name as its
+/// eight bytes.
+fn raw_section_header(h: &[u8]) -> SectionTable {
+    let u32_at = |i: usize| u32::from_le_bytes([h[i], h[i + 1], h[i + 2], h[i + 3]]);
+    let u16_at = |i: usize| u16::from_le_bytes([h[i], h[i + 1]]);
+    let mut name = [0u8; 8];
+    name.copy_from_slice(&h[..8]);
+    SectionTable {
+        name,
+        real_name: None,
+        virtual_size: u32_at(8),
+        virtual_address: u32_at(12),
+        size_of_raw_data: u32_at(16),
+        pointer_to_raw_data: u32_at(20),
+        pointer_to_relocations: u32_at(24),
+        pointer_to_linenumbers: u32_at(28),
+        number_of_relocations: u16_at(32),
+        number_of_linenumbers: u16_at(34),
+        characteristics: u32_at(36),
+    }
 }
 
 fn section_header(s: &SectionTable) -> SectionHeader {

@@ -154,3 +154,63 @@ fn rank_corpus() {
         println!("{} {} {} {} | {} {}  {}", r.0, r.1, r.2, r.3, r.4, r.5, r.6);
     }
 }
+
+/// The `roles` fuzz target's oracle, run over a fixed set of rewrites:
+/// every IIS component sample keeps its roles and export names when it is
+/// rewritten in ways the Windows loader ignores
+/// ([`iisweep::fuzzing::loader_preserving`]). Each rewrite must apply to
+/// every sample (a rewriter that silently does nothing would pass).
+#[test]
+fn roles_survive_loader_preserving_rewrites() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples-synthetic");
+    let samples = [
+        "native/x64/module.dll",
+        "native/x64/all_roles.dll",
+        "native/x64/isapi_ext.dll",
+        "native/x64/isapi_filter.dll",
+        "native/x86/module.dll",
+        "native/x86/isapi_filter.dll",
+        "dotnet/ModuleAndHandler.dll",
+        "dotnet/NestedModule.dll",
+    ];
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for s in samples {
+        let base = std::fs::read(root.join(s)).unwrap();
+        let roles = analyze_bytes(&base, &AnalyzeOptions::default()).roles;
+        assert!(!roles.is_empty(), "{s}: no roles to preserve");
+        // Each rewrite alone, with maximal parameters.
+        for flag in 0..8 {
+            let ops: Vec<u8> = std::iter::once(1u8 << flag)
+                .chain(std::iter::repeat_n(0xff, 64))
+                .collect();
+            let mutated = iisweep::fuzzing::loader_preserving(&base, &ops)
+                .unwrap_or_else(|| panic!("{s}: rewrite 0x{:02x} did not apply", 1u8 << flag));
+            assert_ne!(
+                mutated,
+                base,
+                "{s}: rewrite 0x{:02x} changed nothing",
+                1u8 << flag
+            );
+            assert_eq!(
+                iisweep::fuzzing::roles_preserved(&base, &ops),
+                Ok(true),
+                "{s}"
+            );
+        }
+        // Random combinations.
+        for _ in 0..200 {
+            let ops: Vec<u8> = (0..48).map(|_| next() as u8).collect();
+            assert_eq!(
+                iisweep::fuzzing::roles_preserved(&base, &ops),
+                Ok(true),
+                "{s}"
+            );
+        }
+    }
+}
