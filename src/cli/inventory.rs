@@ -46,6 +46,16 @@ pub fn run(a: &InventoryArgs) -> i32 {
             return EXIT_FATAL;
         }
     };
+    let baseline = match &a.config.baseline {
+        Some(p) => match crate::config::baseline::read(p) {
+            Ok(prior) => Some((p.clone(), prior)),
+            Err(e) => {
+                eprintln!("iisweep: --baseline: {}", escape(&e));
+                return EXIT_FATAL;
+            }
+        },
+        None => None,
+    };
     let views = a.config.servers(std::slice::from_ref(&a.root));
     if views.is_empty() {
         eprintln!(
@@ -70,6 +80,9 @@ pub fn run(a: &InventoryArgs) -> i32 {
                 .collect()
         };
         v.judge_files(&summaries);
+        if let Some((path, prior)) = &baseline {
+            crate::config::baseline::compare(&mut v, path, prior, &summaries);
+        }
         let recs = server_records(&v, &summaries);
         let res = if a.json {
             write_json(&mut out, &recs)

@@ -346,6 +346,20 @@ fn baseline_reports_what_changed_since() {
         !got.contains(&"baseline_registration_removed".to_string()),
         "{got:?}"
     );
+    // inventory takes the same baseline and reports the same changes.
+    let inv = iisweep([
+        "inventory",
+        "--json",
+        "--baseline",
+        older.to_str().unwrap(),
+        root.to_str().unwrap(),
+    ]);
+    assert_eq!(inv.status.code(), Some(0));
+    let mut from_inventory = ids(&ndjson(&inv.stdout));
+    let mut from_scan = got.clone();
+    from_inventory.sort();
+    from_scan.sort();
+    assert_eq!(from_inventory, from_scan);
     // A baseline that is not one is fatal.
     let bad = dir.path().join("bad.ndjson");
     std::fs::write(&bad, "not json\n").unwrap();
