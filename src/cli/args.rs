@@ -380,7 +380,27 @@ pub fn scan_config(a: &ScanArgs) -> Result<ScanConfig, String> {
     if a.fail_level == Level::None {
         return Err("--fail-level must be info, notice, warning or alert".into());
     }
-    let rules = a.rules.compile()?.map(Arc::new);
+    // The config stage reads the server's configuration on its own thread
+    // while the rules compile (both are single-threaded, and neither needs
+    // the other): on an image the configuration costs no wall time until
+    // it is larger than the compile.
+    let config_roots = roots_for_config(a);
+    let (servers, rules, traces) = std::thread::scope(|s| {
+        let servers = s.spawn(|| a.config.servers(&config_roots));
+        let rules = a.rules.compile();
+        let traces = if a.no_traces || a.rules.no_default_rules {
+            Ok(None)
+        } else {
+            rules::compile_traces(&a.rules.options()).map(Some)
+        };
+        let servers = servers
+            .join()
+            .map_err(|_| "the config stage panicked (please report)".to_string());
+        (servers, rules, traces)
+    });
+    let rules = rules?.map(Arc::new);
+    let traces = traces?.map(Arc::new);
+    let servers = servers?;
     let trust_roots = trust_roots(&a.trust_roots)?;
     let mut roots = a.paths.clone();
     if roots.is_empty() && a.files_from.is_none() {
@@ -407,17 +427,8 @@ pub fn scan_config(a: &ScanArgs) -> Result<ScanConfig, String> {
         },
         rules,
         report_not_pe: a.report_all,
-        servers: a
-            .config
-            .servers(&roots_for_config(a))
-            .into_iter()
-            .map(Arc::new)
-            .collect(),
-        traces: if a.no_traces || a.rules.no_default_rules {
-            None
-        } else {
-            Some(Arc::new(rules::compile_traces(&a.rules.options())?))
-        },
+        servers: servers.into_iter().map(Arc::new).collect(),
+        traces,
     })
 }
 

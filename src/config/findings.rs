@@ -5,7 +5,7 @@
 //! (once the sweep has analysed the registered files) which registered
 //! native component is not Microsoft-signed.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::read::{Directive, Entry};
 use super::resolve::is_native;
@@ -193,8 +193,14 @@ fn in_inetsrv(rel: &str) -> bool {
     rel.starts_with("windows/system32/inetsrv/") || rel.starts_with("windows/syswow64/inetsrv/")
 }
 
-/// A folder anyone (or the site's own content) can write to.
-fn user_writable(content: &[(String, &str)], rel: &str) -> Option<String> {
+/// Served folders (image-relative, lowercased, ending in `/`) with the
+/// first URL that serves each, in served order.
+type ContentIndex<'a> = HashMap<&'a str, (usize, &'a str)>;
+
+/// A folder anyone (or the site's own content) can write to: for content,
+/// the first served folder (in served order) that holds `rel`, found by
+/// looking up each of `rel`'s parent folders.
+fn user_writable(content: &ContentIndex<'_>, rel: &str) -> Option<String> {
     for p in ["windows/temp/", "programdata/", "users/"] {
         if rel.starts_with(p) {
             return Some(format!(
@@ -203,9 +209,9 @@ fn user_writable(content: &[(String, &str)], rel: &str) -> Option<String> {
             ));
         }
     }
-    content
-        .iter()
-        .find(|(phys, _)| rel.starts_with(phys.as_str()))
+    rel.match_indices('/')
+        .filter_map(|(i, _)| content.get(&rel[..=i]))
+        .min_by_key(|(order, _)| *order)
         .map(|(_, url)| format!("the content of {url}"))
 }
 
@@ -229,12 +235,14 @@ pub fn configuration(v: &mut ServerView, entries: &[Entry], served: &ServedList,
 }
 
 fn registrations(v: &mut ServerView, served: &ServedList) {
-    let regs = v.registrations.clone();
+    // Taken out while findings are pushed (nothing below reads them from
+    // `v`), and put back at the end.
+    let regs = std::mem::take(&mut v.registrations);
     let folders = content_folders(v, served);
-    let content: Vec<(String, &str)> = folders
-        .iter()
-        .map(|(p, u)| (p.clone(), u.as_str()))
-        .collect();
+    let mut content: ContentIndex<'_> = HashMap::new();
+    for (i, (p, u)) in folders.iter().enumerate() {
+        content.entry(p.as_str()).or_insert((i, u.as_str()));
+    }
     for r in &regs {
         let name = r.name.clone().unwrap_or_default();
         let subject = r
@@ -422,6 +430,7 @@ fn registrations(v: &mut ServerView, served: &ServedList) {
                 "a registration name holds a bidirectional control character, so it reads differently from what it is".into(), &r.pos, &name, &r.sites));
         }
     }
+    v.registrations = regs;
 }
 
 /// A removal: where, which module, which site, `removes` or `clears`.
@@ -430,11 +439,11 @@ type Removal = (Pos, String, String, &'static str);
 /// Applies `modules` directives to a list; a site- or path-level `remove`
 /// or `clear` that drops a global module is recorded in `out`.
 fn apply_removals<'e>(
-    list: &mut server::ModuleList<'e>,
+    list: &mut impl server::ModuleOps<'e>,
     es: &[&'e Entry],
     t: &server::PoolTraits,
     site: &str,
-    globals: &BTreeSet<String>,
+    globals: &HashSet<String>,
     out: &mut Vec<Removal>,
 ) {
     for e in es {
@@ -455,7 +464,7 @@ fn apply_removals<'e>(
             }
             Directive::ModuleClear => {
                 if site_scope {
-                    for n in list.names.iter().filter(|n| globals.contains(**n)) {
+                    for n in list.listed().iter().filter(|n| globals.contains(**n)) {
                         out.push((e.pos.clone(), n.to_string(), site.to_string(), "clears"));
                     }
                 }
@@ -469,7 +478,7 @@ fn apply_removals<'e>(
 /// `remove` / `clear` at site or path scope that drop an installed global
 /// module from a served URL's list.
 fn removed_modules(v: &mut ServerView, entries: &[Entry], served: &ServedList, merged: &Merged) {
-    let globals: BTreeSet<String> = v
+    let globals: HashSet<String> = v
         .registrations
         .iter()
         .filter(|r| r.kind == RegistrationKind::GlobalModule)
@@ -491,7 +500,7 @@ fn removed_modules(v: &mut ServerView, entries: &[Entry], served: &ServedList, m
             apply_removals(&mut l, &server_level, &t, &s.site, &globals, &mut out);
             l
         });
-        let mut list = b.clone();
+        let mut list = server::Overlay::new(b);
         apply_removals(&mut list, &rest, &t, &s.site, &globals, &mut out);
     }
     let _ = merged;

@@ -811,6 +811,96 @@ impl<'e> ModuleList<'e> {
     }
 }
 
+/// Operations of a `modules` section on a list.
+pub(super) trait ModuleOps<'e> {
+    fn add(&mut self, name: &'e str);
+    fn remove(&mut self, name: &str);
+    fn clear(&mut self);
+    fn contains(&self, name: &str) -> bool;
+    /// The names listed, in no particular order.
+    fn listed(&self) -> Vec<&'e str>;
+}
+
+impl<'e> ModuleOps<'e> for ModuleList<'e> {
+    fn add(&mut self, name: &'e str) {
+        ModuleList::add(self, name);
+    }
+    fn remove(&mut self, name: &str) {
+        ModuleList::remove(self, name);
+    }
+    fn clear(&mut self) {
+        ModuleList::clear(self);
+    }
+    fn contains(&self, name: &str) -> bool {
+        ModuleList::contains(self, name)
+    }
+    fn listed(&self) -> Vec<&'e str> {
+        self.names.clone()
+    }
+}
+
+/// A URL's own directives applied over its pool's server-level list
+/// without copying it: which names of the base are gone, and what was
+/// added. The merged list is the base minus `removed` (or nothing after a
+/// `clear`) plus `added`.
+pub(super) struct Overlay<'b, 'e> {
+    base: &'b ModuleList<'e>,
+    cleared: bool,
+    removed: HashSet<&'e str>,
+    added: ModuleList<'e>,
+}
+
+impl<'b, 'e> Overlay<'b, 'e> {
+    pub(super) fn new(base: &'b ModuleList<'e>) -> Self {
+        Overlay {
+            base,
+            cleared: false,
+            removed: HashSet::new(),
+            added: ModuleList::default(),
+        }
+    }
+    fn in_base(&self, name: &str) -> bool {
+        !self.cleared && self.base.contains(name) && !self.removed.contains(name)
+    }
+}
+
+impl<'e> ModuleOps<'e> for Overlay<'_, 'e> {
+    fn add(&mut self, name: &'e str) {
+        if !self.in_base(name) {
+            self.added.add(name);
+        }
+    }
+    fn remove(&mut self, name: &str) {
+        self.added.remove(name);
+        if !self.cleared {
+            if let Some(&n) = self.base.set.get(name) {
+                self.removed.insert(n);
+            }
+        }
+    }
+    fn clear(&mut self) {
+        self.cleared = true;
+        self.added.clear();
+    }
+    fn contains(&self, name: &str) -> bool {
+        self.added.contains(name) || self.in_base(name)
+    }
+    fn listed(&self) -> Vec<&'e str> {
+        let mut v: Vec<&'e str> = if self.cleared {
+            Vec::new()
+        } else {
+            self.base
+                .names
+                .iter()
+                .copied()
+                .filter(|n| !self.removed.contains(n) && !self.added.contains(n))
+                .collect()
+        };
+        v.extend(self.added.names.iter().copied());
+        v
+    }
+}
+
 /// The modules enabled somewhere: in the merged `modules` list of at least
 /// one served URL.
 pub type Merged = HashSet<String>;
@@ -846,16 +936,18 @@ pub fn merge_modules(v: &ServerView, entries: &[Entry], served: &ServedList) -> 
         if rest.is_empty() {
             continue;
         }
-        let mut list = b.clone();
+        // The base's names are already in `enabled`; only what this URL
+        // adds can be new.
+        let mut list = Overlay::new(b);
         apply_modules(&mut list, &rest, &t, &globals);
-        enabled.extend(list.names.iter().copied());
+        enabled.extend(list.added.names.iter().copied());
     }
     enabled.into_iter().map(str::to_string).collect()
 }
 
 /// Applies `modules` directives to a list, as [`merge_modules`] does.
 fn apply_modules<'e>(
-    list: &mut ModuleList<'e>,
+    list: &mut impl ModuleOps<'e>,
     es: &[&'e Entry],
     t: &PoolTraits,
     globals: &HashMap<&str, Option<&str>>,
