@@ -198,7 +198,7 @@ pub fn loader_preserving(base: &[u8], ops: &[u8]) -> Option<Vec<u8>> {
     // Headers end before the first section's RVA, or the loader refuses.
     while headers_end(shift, optpad, extra) > first_va {
         if extra > 0 {
-            extra = extra.saturating_sub(8).min(extra - 1);
+            extra = extra.saturating_sub(8);
         } else if optpad > 0 {
             optpad -= 8;
         } else if shift > 0 {

@@ -469,18 +469,25 @@ def sections_over_96(arch, src="module.dll", total=100, export_index=96):
 # --------------------------------------------------------------------------
 # 2. PointerToRawData that only works rounded down
 # --------------------------------------------------------------------------
-def rawptr_unaligned(arch):
-    rel = "native/%s/module.dll" % arch
-    data = bytearray(load(os.path.join(ROOT, rel)))
-    img = Image(data)
-    dll, names = exports_of(img)
+def edata_header(data):
+    """File offset of the .edata section header."""
     lf = u32(data, 0x3C)
     sec = lf + 24 + u16(data, lf + 20)
     for i in range(u16(data, lf + 6)):
         o = sec + 40 * i
         if data[o:o + 8].rstrip(b"\0") == b".edata":
-            old = u32(data, o + 20)
-            struct.pack_into("<I", data, o + 20, old + 0xFF)
+            return o
+    raise ValueError("no .edata section")
+
+
+def rawptr_unaligned(arch):
+    rel = "native/%s/module.dll" % arch
+    data = bytearray(load(os.path.join(ROOT, rel)))
+    img = Image(data)
+    dll, names = exports_of(img)
+    o = edata_header(data)
+    old = u32(data, o + 20)
+    struct.pack_into("<I", data, o + 20, old + 0xFF)
     data = fix_checksum(data)
     emit("rawptr_unaligned_edata_%s_module.dll" % arch, data, "rawptr_unaligned", rel,
          ".edata PointerToRawData = %#x; the export data really starts at %#x. FileAlignment is 0x200, so "
@@ -497,12 +504,8 @@ def section_name_not_a_string_offset(arch):
     data = bytearray(load(os.path.join(ROOT, rel)))
     img = Image(data)
     dll, names = exports_of(img)
-    lf = u32(data, 0x3C)
-    sec = lf + 24 + u16(data, lf + 20)
-    for i in range(u16(data, lf + 6)):
-        o = sec + 40 * i
-        if data[o:o + 8].rstrip(b"\0") == b".edata":
-            data[o:o + 8] = b"/abc\0\0\0\0"
+    o = edata_header(data)
+    data[o:o + 8] = b"/abc\0\0\0\0"
     data = fix_checksum(data)
     emit("section_name_slash_not_offset_%s_module.dll" % arch, data, "section_name_not_a_string_offset", rel,
          "the .edata section is renamed \"/abc\": the COFF syntax for a long name held in the string table, "

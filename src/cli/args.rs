@@ -291,6 +291,22 @@ pub fn parse_drive(s: &str) -> Result<(char, PathBuf), String> {
 }
 
 impl ConfigArgs {
+    /// The `--baseline` file read, with its path; `Err` (already reported
+    /// on stderr) when it cannot be read.
+    #[allow(clippy::type_complexity)]
+    pub fn baseline(&self) -> Result<Option<(PathBuf, Vec<crate::config::baseline::Prior>)>, ()> {
+        let Some(p) = &self.baseline else {
+            return Ok(None);
+        };
+        match crate::config::baseline::read(p) {
+            Ok(prior) => Ok(Some((p.clone(), prior))),
+            Err(e) => {
+                eprintln!("iisweep: --baseline: {}", crate::util::escape(&e));
+                Err(())
+            }
+        }
+    }
+
     /// The server views of a sweep of `roots`: the one `--iis-config` names,
     /// or one per swept folder that looks like a Windows system drive.
     pub fn servers(&self, roots: &[PathBuf]) -> Vec<crate::config::ServerView> {

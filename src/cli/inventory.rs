@@ -46,15 +46,8 @@ pub fn run(a: &InventoryArgs) -> i32 {
             return EXIT_FATAL;
         }
     };
-    let baseline = match &a.config.baseline {
-        Some(p) => match crate::config::baseline::read(p) {
-            Ok(prior) => Some((p.clone(), prior)),
-            Err(e) => {
-                eprintln!("iisweep: --baseline: {}", escape(&e));
-                return EXIT_FATAL;
-            }
-        },
-        None => None,
+    let Ok(baseline) = a.config.baseline() else {
+        return EXIT_FATAL;
     };
     let views = a.config.servers(std::slice::from_ref(&a.root));
     if views.is_empty() {

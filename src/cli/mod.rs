@@ -67,15 +67,8 @@ pub fn main_with(cli: Cli) -> i32 {
 }
 
 fn run_scan(a: &ScanArgs) -> i32 {
-    let baseline = match &a.config.baseline {
-        Some(p) => match crate::config::baseline::read(p) {
-            Ok(prior) => Some((p.clone(), prior)),
-            Err(e) => {
-                eprintln!("iisweep: --baseline: {}", escape(&e));
-                return EXIT_FATAL;
-            }
-        },
-        None => None,
+    let Ok(baseline) = a.config.baseline() else {
+        return EXIT_FATAL;
     };
     let mut cfg = match scan_config(a) {
         Ok(c) => c,
