@@ -41,8 +41,19 @@ pub struct AnalyzeOptions {
 
 /// Analyse the bytes of one file.
 pub fn analyze_bytes(bytes: &[u8], opts: &AnalyzeOptions) -> Facts {
+    analyze_hashed(bytes, sha256(bytes), opts)
+}
+
+/// The SHA-256 of `bytes` as the facts carry it (lowercase hex).
+pub fn sha256(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// [`analyze_bytes`] for bytes whose SHA-256 the caller has already
+/// computed (the dedupe cache keys on it).
+pub fn analyze_hashed(bytes: &[u8], sha256: String, opts: &AnalyzeOptions) -> Facts {
     let mut facts = Facts {
-        sha256: hex(&Sha256::digest(bytes)),
+        sha256,
         ..Facts::default()
     };
     let mut pe = match pe::analyze(bytes) {
@@ -90,7 +101,16 @@ pub fn analyze_bytes(bytes: &[u8], opts: &AnalyzeOptions) -> Facts {
 
 /// `analyze_bytes` with a parser panic turned into an error message.
 pub fn analyze_guarded(bytes: &[u8], opts: &AnalyzeOptions) -> Result<Facts, String> {
-    catch_unwind(AssertUnwindSafe(|| analyze_bytes(bytes, opts))).map_err(|p| {
+    analyze_guarded_hashed(bytes, sha256(bytes), opts)
+}
+
+/// [`analyze_hashed`] with a parser panic turned into an error message.
+pub fn analyze_guarded_hashed(
+    bytes: &[u8],
+    sha256: String,
+    opts: &AnalyzeOptions,
+) -> Result<Facts, String> {
+    catch_unwind(AssertUnwindSafe(|| analyze_hashed(bytes, sha256, opts))).map_err(|p| {
         let msg = p
             .downcast_ref::<&str>()
             .map(|s| s.to_string())

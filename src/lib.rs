@@ -18,6 +18,7 @@ pub mod analyze;
 pub mod authenticode;
 pub mod cli;
 pub mod config;
+pub mod dedupe;
 pub mod discover;
 pub mod dotnet;
 #[doc(hidden)]
@@ -30,6 +31,7 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod score;
+pub mod select;
 pub mod summary;
 pub mod util;
 

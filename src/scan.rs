@@ -9,18 +9,21 @@
 //! never interleaves, and memory stays flat however many files there are.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::Arc;
 use std::time::Instant;
 
 use rayon::iter::{IntoParallelIterator, ParallelBridge, ParallelIterator};
 
-use crate::analyze::{analyze_guarded, AnalyzeOptions};
+use crate::analyze::{analyze_guarded_hashed, AnalyzeOptions};
 use crate::config::ServerView;
+use crate::dedupe::Dedupe;
 use crate::discover::{self, DiscoverOptions};
 use crate::load::{self, Candidate, LoadOptions, Probe};
 use crate::model::{Analyzed, Facts, FileReport, Judgement, Outcome, RegistrationRef, SkipReason};
 use crate::rules::{globals, traces, RuleSet};
+use crate::select::{Left, Selection};
 use crate::summary::Summary;
 
 /// Everything a sweep needs, validated once.
@@ -49,6 +52,10 @@ pub struct ScanConfig {
     /// The install-trace rules, run on scripts and shell history
     /// ([`crate::rules::traces`]); `None` turns the layer off.
     pub traces: Option<Arc<RuleSet>>,
+    /// The dedupe cache (`None`: every file is analysed).
+    pub dedupe: Option<Arc<Dedupe>>,
+    /// `--shard` and `--skip-done`: the paths this sweep takes.
+    pub select: Arc<Selection>,
 }
 
 /// What a worker needs to turn a path into a report.
@@ -62,6 +69,8 @@ pub struct Stages<'a> {
     pub rules: Option<&'a RuleSet>,
     /// Server views (registrations of the files).
     pub servers: &'a [Arc<ServerView>],
+    /// The dedupe cache, when on.
+    pub dedupe: Option<&'a Dedupe>,
 }
 
 impl<'a> Stages<'a> {
@@ -76,6 +85,7 @@ impl<'a> Stages<'a> {
             analyze,
             rules,
             servers: &[],
+            dedupe: None,
         }
     }
 }
@@ -187,15 +197,8 @@ fn process_candidate(path: PathBuf, c: Candidate, stages: &Stages<'_>) -> FileRe
     match load::read_candidate(c, stages.load, &mut buf) {
         Err(e) => r.outcome = Outcome::Error(e.to_string()),
         Ok((data, mtime)) => {
-            r.size = Some(data.len() as u64);
             r.mtime = mtime;
-            r.outcome = match analyze_guarded(&data, stages.analyze) {
-                Ok(facts) => {
-                    let judgement = judge(&r.path, &data, &facts, &r.registrations, stages.rules);
-                    Outcome::Analyzed(Box::new(Analyzed { facts, judgement }))
-                }
-                Err(e) => Outcome::Error(e),
-            };
+            analyze_into(&mut r, &data, stages);
             if let load::Data::Buf(v) = data {
                 buf = v;
             }
@@ -205,6 +208,57 @@ fn process_candidate(path: PathBuf, c: Candidate, stages: &Stages<'_>) -> FileRe
         READ_BUF.with(|b| *b.borrow_mut() = buf);
     }
     r
+}
+
+/// Analyse, match and score bytes already in memory (an archive entry, a
+/// record handed over by the Python bindings): the same report a file with
+/// these bytes at `path` gets, without touching the file system.
+pub fn process_bytes(path: PathBuf, data: &[u8], stages: &Stages<'_>) -> FileReport {
+    let mut r = FileReport::new(path, Outcome::NotPe);
+    r.registrations = registrations_of(stages.servers, &r.path);
+    let size = data.len() as u64;
+    if !data.starts_with(b"MZ") {
+        r.size = Some(size);
+    } else if size > stages.load.max_filesize {
+        let regs = std::mem::take(&mut r.registrations);
+        r = probe_report(r.path, Ok(Probe::TooLarge { size }), stages.load);
+        r.registrations = regs;
+    } else {
+        analyze_into(&mut r, data, stages);
+    }
+    r
+}
+
+/// The analysis and judgement of a candidate's bytes, into its report:
+/// from the dedupe cache when it holds the content.
+fn analyze_into(r: &mut FileReport, data: &[u8], stages: &Stages<'_>) {
+    let size = data.len() as u64;
+    r.size = Some(size);
+    let sha256 = crate::analyze::sha256(data);
+    let registered = !r.registrations.is_empty();
+    if let Some(seen) = stages.dedupe.and_then(|d| d.get(size, &sha256)) {
+        r.duplicate_of = Some(seen.first.clone());
+        let uses_file_path = stages.rules.is_some_and(|rs| rs.uses_file_path);
+        r.outcome = if seen.judgement_holds(&r.path, registered, uses_file_path) {
+            Outcome::Analyzed(Arc::clone(&seen.analyzed))
+        } else {
+            let facts = seen.analyzed.facts.clone();
+            let judgement = judge(&r.path, data, &facts, &r.registrations, stages.rules);
+            Outcome::Analyzed(Arc::new(Analyzed { facts, judgement }))
+        };
+        return;
+    }
+    r.outcome = match analyze_guarded_hashed(data, sha256, stages.analyze) {
+        Ok(facts) => {
+            let judgement = judge(&r.path, data, &facts, &r.registrations, stages.rules);
+            let a = Arc::new(Analyzed { facts, judgement });
+            if let Some(d) = stages.dedupe {
+                d.insert(size, &r.path, registered, &a);
+            }
+            Outcome::Analyzed(a)
+        }
+        Err(e) => Outcome::Error(e),
+    };
 }
 
 /// Run a sweep, calling `consume` on this thread for every report as it is
@@ -223,12 +277,18 @@ pub fn run(
     let (out_tx, out_rx) = sync_channel::<FileReport>(CHANNEL_BOUND);
     let mut summary = Summary::default();
     let quiet_not_pe = summary.quiet_not_pe.clone();
+    let left = LeftCounts::default();
+    let left = &left;
     let list_error = std::thread::scope(|s| {
         let notes = out_tx.clone();
         let walker = s.spawn(move || {
             // Runs on the walker's threads: the cheap magic check happens
             // here, so non-PE files never cross a channel unless reported.
             let on_file = |path: PathBuf| -> bool {
+                if let Some(why) = cfg.select.leaves(&path) {
+                    left.count(why);
+                    return true;
+                }
                 match load::probe(&path, &cfg.load) {
                     Ok(Probe::NotPe { size })
                         if cfg.traces.is_some() && traces::is_target(&path) =>
@@ -262,6 +322,7 @@ pub fn run(
             analyze: &cfg.analyze,
             rules: cfg.rules.as_deref(),
             servers: &cfg.servers,
+            dedupe: cfg.dedupe.as_deref(),
         };
         let pool = &pool;
         s.spawn(move || {
@@ -275,14 +336,23 @@ pub fn run(
             })
         });
         let mut pending = registered_files(cfg);
+        let all = cfg.select.is_all();
         for report in out_rx {
+            // Walk notes (skips, errors) of paths outside the selection.
+            if !all && cfg.select.leaves(&report.path).is_some() {
+                continue;
+            }
             pending.remove(&report.path);
             summary.add(&report);
             consume(&report, &summary);
         }
         // Registered files the walk did not reach (outside the roots,
         // excluded): analysed all the same.
-        let mut rest: Vec<PathBuf> = pending.into_iter().collect();
+        let mut rest: Vec<PathBuf> = pending
+            .into_iter()
+            // (Counted in the selection's totals only when walked.)
+            .filter(|p| cfg.select.leaves(p).is_none())
+            .collect();
         rest.sort();
         let reports: Vec<FileReport> = pool.install(|| {
             rest.into_par_iter()
@@ -296,8 +366,27 @@ pub fn run(
         walker.join().unwrap_or(Ok(()))
     });
     summary.fold_quiet_counts();
+    summary.other_shard = left.shard.load(Ordering::Relaxed);
+    summary.already_done = left.done.load(Ordering::Relaxed);
     summary.elapsed = start.elapsed();
     list_error.map(|_| summary)
+}
+
+/// Paths left out by the selection, by reason.
+#[derive(Default)]
+struct LeftCounts {
+    shard: AtomicU64,
+    done: AtomicU64,
+}
+
+impl LeftCounts {
+    fn count(&self, why: Left) {
+        match why {
+            Left::OtherShard => &self.shard,
+            Left::Done => &self.done,
+        }
+        .fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 /// The report of a script or history file read for install traces.

@@ -53,6 +53,13 @@ pub struct Summary {
     pub config_findings: BTreeMap<Level, u64>,
     /// Configuration files that could not be read or parsed in full.
     pub config_errors: u64,
+    /// Reports that share the analysis of an earlier path with the same
+    /// content (the dedupe cache).
+    pub duplicates: u64,
+    /// Walked paths left to other shards (`--shard`).
+    pub other_shard: u64,
+    /// Walked paths an earlier sweep reported (`--skip-done`).
+    pub already_done: u64,
     /// Wall time.
     pub elapsed: Duration,
     /// Non-PE files counted on the walker threads and not reported one by
@@ -87,9 +94,19 @@ impl Summary {
         }
     }
 
+    /// Analysed files whose content no earlier report shared: the distinct
+    /// contents, as far as the dedupe cache remembers them.
+    pub fn distinct_contents(&self) -> u64 {
+        let analysed: u64 = self.by_level.values().sum();
+        analysed.saturating_sub(self.duplicates)
+    }
+
     /// Count one report.
     pub fn add(&mut self, r: &FileReport) {
         self.paths += 1;
+        if r.duplicate_of.is_some() {
+            self.duplicates += 1;
+        }
         if !r.traces.is_empty() {
             self.trace_files += 1;
             self.traces += r.traces.len() as u64;

@@ -238,6 +238,23 @@ pub struct ScanArgs {
     /// Server configuration options.
     #[command(flatten)]
     pub config: ConfigArgs,
+    /// Sweep only part K of N of the paths (by a hash of each path), so
+    /// that N machines split one collection: give every machine the same
+    /// roots spelled the same way.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::select::Shard>,
+    /// Skip the paths that an earlier sweep's NDJSON or JSON output already
+    /// reported (paths it reported as errors are tried again): resumes an
+    /// interrupted sweep.
+    #[arg(long, value_name = "FILE")]
+    pub skip_done: Option<PathBuf>,
+    /// Analyse every file, even one whose content (size and SHA-256) an
+    /// earlier file had.
+    #[arg(long)]
+    pub no_dedupe: bool,
+    /// Most distinct contents the dedupe cache keeps (oldest evicted first).
+    #[arg(long, value_name = "N", default_value_t = crate::dedupe::DEFAULT_CAPACITY)]
+    pub dedupe_cache: usize,
     /// Do not look for install traces (appcmd, New-WebGlobalModule, gacutil,
     /// logging turned off) in scripts and PowerShell history.
     #[arg(long)]
@@ -418,6 +435,13 @@ pub fn scan_config(a: &ScanArgs) -> Result<ScanConfig, String> {
     let traces = traces?.map(Arc::new);
     let servers = servers?;
     let trust_roots = trust_roots(&a.trust_roots)?;
+    let done = match &a.skip_done {
+        Some(p) => Some(
+            crate::select::Done::read(p)
+                .map_err(|e| format!("--skip-done {}: {e}", crate::util::path::display(p)))?,
+        ),
+        None => None,
+    };
     let mut roots = a.paths.clone();
     if roots.is_empty() && a.files_from.is_none() {
         roots.push(PathBuf::from("."));
@@ -445,6 +469,11 @@ pub fn scan_config(a: &ScanArgs) -> Result<ScanConfig, String> {
         report_not_pe: a.report_all,
         servers: servers.into_iter().map(Arc::new).collect(),
         traces,
+        dedupe: (!a.no_dedupe).then(|| Arc::new(crate::dedupe::Dedupe::new(a.dedupe_cache))),
+        select: Arc::new(crate::select::Selection {
+            shard: a.shard,
+            done,
+        }),
     })
 }
 

@@ -93,14 +93,14 @@ pub fn run(a: &InventoryArgs) -> i32 {
 }
 
 fn write_json(out: &mut impl Write, recs: &crate::report::server::ServerRecords) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, &recs.server)?;
+    crate::report::safe_json::to_writer(&mut *out, &recs.server)?;
     writeln!(out)?;
     for r in &recs.registrations {
-        serde_json::to_writer(&mut *out, r)?;
+        crate::report::safe_json::to_writer(&mut *out, r)?;
         writeln!(out)?;
     }
     for f in &recs.findings {
-        serde_json::to_writer(&mut *out, f)?;
+        crate::report::safe_json::to_writer(&mut *out, f)?;
         writeln!(out)?;
     }
     Ok(())

@@ -111,6 +111,10 @@ fn run_scan(a: &ScanArgs) -> i32 {
         "no_iis_config": a.config.no_iis_config,
         "drives": a.config.drives.iter().map(|(d, p)| format!("{d}:={}", p.to_string_lossy())).collect::<Vec<_>>(),
         "baseline": a.config.baseline.as_ref().map(|p| p.to_string_lossy()),
+        "shard": a.shard.map(|s| s.to_string()),
+        "skip_done": a.skip_done.as_ref().map(|p| p.to_string_lossy()),
+        "skip_done_paths": cfg.select.done.as_ref().map(|d| d.len()),
+        "dedupe_cache": (!a.no_dedupe).then_some(a.dedupe_cache),
     });
     let filter = Filter {
         report_all: a.report_all,
@@ -118,7 +122,16 @@ fn run_scan(a: &ScanArgs) -> i32 {
     };
     let stdout = io::stdout().lock();
     let out = io::BufWriter::with_capacity(1 << 16, stdout);
-    let mut printer = report::printer(a.format, out, filter, settings);
+    let sarif_rules = match a.format {
+        report::Format::Sarif => cfg
+            .rules
+            .iter()
+            .chain(cfg.traces.iter())
+            .flat_map(|rs| rs.info.iter().map(report::sarif::SarifRule::of))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let mut printer = report::printer(a.format, out, filter, settings, sarif_rules);
     let progress = (!a.quiet && io::stderr().is_terminal()).then(progress_bar);
     let mut write_error: Option<io::Error> = None;
     let mut registered: HashMap<PathBuf, FileSummary> = HashMap::new();
@@ -236,7 +249,7 @@ fn run_inspect(a: &InspectArgs) -> i32 {
     );
     let mut out = io::stdout().lock();
     let res = if a.json {
-        serde_json::to_writer_pretty(&mut out, &report::record::file_record(&r))
+        crate::report::safe_json::to_writer_pretty(&mut out, &report::record::file_record(&r))
             .map_err(io::Error::from)
             .and_then(|_| writeln!(out))
     } else {

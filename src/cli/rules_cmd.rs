@@ -39,7 +39,7 @@ fn list(rules: &RuleArgs, json: bool) -> i32 {
     let mut out = io::stdout().lock();
     let res = if json {
         let records: Vec<_> = set.info.iter().map(rule_list_record).collect();
-        serde_json::to_writer_pretty(&mut out, &records)
+        crate::report::safe_json::to_writer_pretty(&mut out, &records)
             .map_err(io::Error::from)
             .and_then(|_| writeln!(out))
     } else {
@@ -93,7 +93,7 @@ fn globals(json: bool, yr_defines: bool) -> io::Result<()> {
             .iter()
             .map(|g| serde_json::json!({"name": g.name, "type": g.type_name(), "description": g.doc}))
             .collect();
-        serde_json::to_writer_pretty(&mut out, &list)?;
+        crate::report::safe_json::to_writer_pretty(&mut out, &list)?;
         return writeln!(out);
     }
     writeln!(out, "{:<22} {:<7} MEANING", "GLOBAL", "TYPE")?;

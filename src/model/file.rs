@@ -250,7 +250,9 @@ pub enum Outcome {
     /// Could not be read or analysed.
     Error(String),
     /// Analysed (possibly partially: see the parsers' `errors`).
-    Analyzed(Box<Analyzed>),
+    /// Shared (`Arc`) with the reports of every other path with the same
+    /// content (the dedupe cache).
+    Analyzed(std::sync::Arc<Analyzed>),
 }
 
 /// A registration in a server's configuration that leads to a file.
@@ -306,6 +308,9 @@ pub struct FileReport {
     pub registrations: Vec<RegistrationRef>,
     /// Install traces found in the file (scripts and shell history only).
     pub traces: Vec<Trace>,
+    /// The first path seen with the same content (size and SHA-256), whose
+    /// analysis this report shares (the dedupe cache).
+    pub duplicate_of: Option<PathBuf>,
 }
 
 impl FileReport {
@@ -318,6 +323,7 @@ impl FileReport {
             outcome,
             registrations: Vec::new(),
             traces: Vec::new(),
+            duplicate_of: None,
         }
     }
 

@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 use super::record::{file_record, summary_record, tool_record, SummaryRecord, ToolRecord};
-use super::{Filter, Printer};
+use super::{safe_json, Filter, Printer};
 use crate::config::{FileSummary, ServerView};
 use crate::model::FileReport;
 use crate::platform::path_bytes;
@@ -63,7 +63,7 @@ impl<W: Write> Printer for JsonPrinter<W> {
         if !self.filter.keep(r) {
             return Ok(());
         }
-        let raw = serde_json::value::to_raw_value(&file_record(r))?;
+        let raw = safe_json::to_raw_value(&file_record(r))?;
         self.files
             .push((path_bytes(r.path.as_os_str()).into_owned(), raw));
         Ok(())
@@ -82,7 +82,7 @@ impl<W: Write> Printer for JsonPrinter<W> {
                 .map(|(_, r)| r)
                 .collect(),
         };
-        self.servers.push(serde_json::value::to_raw_value(&entry)?);
+        self.servers.push(safe_json::to_raw_value(&entry)?);
         Ok(())
     }
 
@@ -95,7 +95,7 @@ impl<W: Write> Printer for JsonPrinter<W> {
             files: self.files.iter().map(|(_, v)| v.as_ref()).collect(),
             servers: &self.servers,
         };
-        serde_json::to_writer_pretty(&mut self.out, &doc)?;
+        safe_json::to_writer_pretty(&mut self.out, &doc)?;
         self.out.write_all(b"\n")?;
         self.out.flush()
     }

@@ -18,6 +18,8 @@ pub mod inspect;
 pub mod json;
 pub mod ndjson;
 pub mod record;
+pub(crate) mod safe_json;
+pub mod sarif;
 pub mod server;
 pub mod table;
 
@@ -38,6 +40,8 @@ pub enum Format {
     Json,
     /// One JSON object per line, streamed, then a summary line.
     Ndjson,
+    /// One SARIF 2.1.0 log (code-scanning dashboards).
+    Sarif,
 }
 
 impl Format {
@@ -47,6 +51,7 @@ impl Format {
             Format::Table => "table",
             Format::Json => "json",
             Format::Ndjson => "ndjson",
+            Format::Sarif => "sarif",
         }
     }
 }
@@ -92,14 +97,16 @@ impl Filter {
 }
 
 /// The printer for `format` over `out`; `settings` is echoed by the JSON
-/// document.
+/// document, `rules` listed by the SARIF log.
 pub fn printer<'w, W: Write + 'w>(
     format: Format,
     out: W,
     filter: Filter,
     settings: serde_json::Value,
+    rules: Vec<sarif::SarifRule>,
 ) -> Box<dyn Printer + 'w> {
     match format {
+        Format::Sarif => Box::new(sarif::SarifPrinter::new(out, filter, rules)),
         Format::Ndjson => Box::new(ndjson::NdjsonPrinter::new(out, filter)),
         Format::Json => Box::new(json::JsonPrinter::new(out, filter, settings)),
         Format::Table => Box::new(table::TablePrinter::new(out, filter)),

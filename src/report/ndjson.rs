@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::record::{file_record, summary_record, tool_record, SummaryRecord, ToolRecord};
-use super::{Filter, Printer};
+use super::{safe_json, Filter, Printer};
 use crate::config::{FileSummary, ServerView};
 use crate::model::FileReport;
 use crate::summary::Summary;
@@ -39,21 +39,21 @@ impl<W: Write> Printer for NdjsonPrinter<W> {
         if !self.filter.keep(r) {
             return Ok(());
         }
-        serde_json::to_writer(&mut self.out, &file_record(r))?;
+        safe_json::to_writer(&mut self.out, &file_record(r))?;
         self.out.write_all(b"\n")
     }
 
     fn server(&mut self, v: &ServerView, files: &HashMap<PathBuf, FileSummary>) -> io::Result<()> {
         let recs = super::server::server_records(v, files);
-        serde_json::to_writer(&mut self.out, &recs.server)?;
+        safe_json::to_writer(&mut self.out, &recs.server)?;
         self.out.write_all(b"\n")?;
         for r in &recs.registrations {
-            serde_json::to_writer(&mut self.out, r)?;
+            safe_json::to_writer(&mut self.out, r)?;
             self.out.write_all(b"\n")?;
         }
         for (f, r) in v.findings.iter().zip(&recs.findings) {
             if self.filter.keep_finding(f) {
-                serde_json::to_writer(&mut self.out, r)?;
+                safe_json::to_writer(&mut self.out, r)?;
                 self.out.write_all(b"\n")?;
             }
         }
@@ -66,7 +66,7 @@ impl<W: Write> Printer for NdjsonPrinter<W> {
             tool: tool_record(),
             summary: summary_record(summary),
         };
-        serde_json::to_writer(&mut self.out, &line)?;
+        safe_json::to_writer(&mut self.out, &line)?;
         self.out.write_all(b"\n")?;
         self.out.flush()
     }

@@ -204,6 +204,10 @@ pub struct IisweepFile<'a> {
     /// The exact path bytes in hex, present only when the path is not UTF-8.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path_hex: Option<String>,
+    /// The first path with the same content, whose analysis this record
+    /// shares (the dedupe cache).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<Cow<'a, str>>,
     /// The server registrations that load this file (the server view).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub registrations: Vec<FileRegistrationRecord<'a>>,
@@ -857,6 +861,7 @@ pub fn file_record(r: &FileReport) -> FileRecord<'_> {
         skip_reason: None,
         message: None,
         path_hex: hex_if_not_utf8(path),
+        duplicate_of: r.duplicate_of.as_deref().map(|p| p.to_string_lossy()),
         registrations: r
             .registrations
             .iter()
@@ -1336,6 +1341,14 @@ pub struct SummaryRecord {
     pub config_findings: BTreeMap<&'static str, u64>,
     /// Configuration files that could not be read or parsed in full.
     pub config_errors: u64,
+    /// Analysed files that share an earlier path's analysis (same size and
+    /// SHA-256).
+    pub duplicates: u64,
+    /// Analysed files that no earlier file shared: distinct contents.
+    pub distinct_contents: u64,
+    /// Walked paths left out: `other_shard` (`--shard`), `done`
+    /// (`--skip-done`); empty when neither is given.
+    pub left_out: BTreeMap<&'static str, u64>,
     /// Wall time in seconds.
     pub elapsed_secs: f64,
     /// Files per second.
@@ -1385,6 +1398,12 @@ pub fn summary_record(s: &Summary) -> SummaryRecord {
             .map(|(l, n)| (l.as_str(), *n))
             .collect(),
         config_errors: s.config_errors,
+        duplicates: s.duplicates,
+        distinct_contents: s.distinct_contents(),
+        left_out: [("other_shard", s.other_shard), ("done", s.already_done)]
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .collect(),
         elapsed_secs: (secs * 1000.0).round() / 1000.0,
         files_per_sec: rate(s.files_seen as f64),
         mib_per_sec: rate(s.bytes_read as f64 / 1_048_576.0),

@@ -455,6 +455,17 @@ impl<W: Write> Printer for TablePrinter<W> {
                 skipped.join(", ")
             }
         )?;
+        if j.duplicates > 0 {
+            writeln!(
+                o,
+                "{} files repeat the content of an earlier one ({} distinct contents analysed)",
+                j.duplicates, j.distinct_contents
+            )?;
+        }
+        if !j.left_out.is_empty() {
+            let left: Vec<String> = j.left_out.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            writeln!(o, "paths left out: {}", left.join(", "))?;
+        }
         if j.rules_errors > 0 {
             writeln!(
                 o,

@@ -154,6 +154,9 @@ pub struct RuleSet {
     max_matches: usize,
     /// What a file that is not an IIS component is scanned with.
     others: Others,
+    /// Some rule text names `file_path`: a verdict may differ between two
+    /// paths with the same bytes and the same file name.
+    pub uses_file_path: bool,
 }
 
 /// How files that are not IIS components are scanned.
@@ -230,6 +233,8 @@ pub fn compile(opts: &RuleOptions) -> Result<RuleSet, String> {
         0
     };
     let mut set = build(&sources, opts, start)?;
+    // Conservative: a mention in a comment or string counts too.
+    set.uses_file_path = sources.iter().any(|(_, t)| mentions(t, "file_path"));
     if opts.gating {
         set.others = others(&set, &sources, pack_sources, opts, start);
     }
@@ -482,6 +487,7 @@ fn build(
         timeout: opts.timeout,
         max_matches: opts.max_matches_per_pattern,
         others: Others::All,
+        uses_file_path: false,
     })
 }
 

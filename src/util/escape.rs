@@ -40,7 +40,9 @@ pub fn escape_bytes(b: &[u8]) -> String {
     out
 }
 
-fn needs_escape(c: char) -> bool {
+/// Whether `c` is written as an escape: C0, DEL, C1, bidirectional
+/// overrides, zero-width and other invisible format characters.
+pub(crate) fn needs_escape(c: char) -> bool {
     c.is_control()
         || matches!(
             c,

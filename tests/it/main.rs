@@ -8,6 +8,7 @@ mod common;
 
 mod authenticode;
 mod behaviour;
+mod bulk;
 mod contract;
 mod diff_dnfile;
 mod diff_pefile;

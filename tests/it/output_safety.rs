@@ -62,11 +62,18 @@ fn wide(s: &[u8]) -> Vec<u8> {
     s.iter().flat_map(|&b| [b, 0]).collect()
 }
 
-/// Control bytes that act on a terminal: ESC, BEL, C1 CSI, and the raw
-/// bytes of the patches below.
+/// UTF-16LE code units of any string.
+fn wide_str(s: &str) -> Vec<u8> {
+    s.encode_utf16().flat_map(|u| u.to_le_bytes()).collect()
+}
+
+/// Control bytes that act on a terminal: ESC, BEL, C1 CSI (raw or as
+/// UTF-8), and the UTF-8 of a right-to-left override, the raw bytes of the
+/// patches below.
 fn raw_controls(out: &[u8]) -> bool {
     out.iter().any(|&b| matches!(b, 0x1b | 0x07 | 0x9b))
         || out.windows(2).any(|w| w == [0xc2, 0x9b])
+        || out.windows(3).any(|w| w == [0xe2, 0x80, 0xae])
 }
 
 /// Every field a file controls, patched to carry terminal escapes, in every
@@ -98,6 +105,18 @@ fn every_file_field_is_escaped_in_every_printer() {
             "version.dll",
             patch(&rich, &wide(b"Synthetic"), &wide(b"\x1b]0;pwn!\x07")),
             "\\x1b]0;pwn!\\x07 Samples Ltd",
+        ),
+        (
+            "version string with a C1 CSI",
+            "version_c1.dll",
+            patch(&rich, &wide(b"Synthetic"), &wide_str("Synth\u{9b}2Jc")),
+            "Synth\\u{9b}2Jc Samples Ltd",
+        ),
+        (
+            "version string with a right-to-left override",
+            "version_bidi.dll",
+            patch(&rich, &wide(b"Synthetic"), &wide_str("Syn\u{202e}cihte")),
+            "Syn\\u{202e}cihte Samples Ltd",
         ),
         (
             "section name",
