@@ -81,7 +81,16 @@ impl Dedupe {
     }
 
     /// Remember the first analysis of a content.
-    pub fn insert(&self, size: u64, path: &Path, registered: bool, analyzed: &Arc<Analyzed>) {
+    /// `judged_as` is the path the rules judged (an archive entry's own
+    /// name).
+    pub fn insert(
+        &self,
+        size: u64,
+        path: &Path,
+        judged_as: &Path,
+        registered: bool,
+        analyzed: &Arc<Analyzed>,
+    ) {
         let key = (size, analyzed.facts.sha256.clone());
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         if inner.map.contains_key(&key) {
@@ -98,7 +107,7 @@ impl Dedupe {
             Arc::new(Seen {
                 first: path.to_path_buf(),
                 analyzed: Arc::clone(analyzed),
-                name: file_name_lower(path),
+                name: file_name_lower(judged_as),
                 registered,
             }),
         );
@@ -128,12 +137,24 @@ mod tests {
     #[test]
     fn keeps_the_first_and_evicts_the_oldest() {
         let d = Dedupe::new(2);
-        d.insert(10, Path::new("/a/x.dll"), false, &analyzed("aa"));
-        d.insert(10, Path::new("/b/x.dll"), false, &analyzed("aa"));
+        d.insert(
+            10,
+            Path::new("/a/x.dll"),
+            Path::new("/a/x.dll"),
+            false,
+            &analyzed("aa"),
+        );
+        d.insert(
+            10,
+            Path::new("/b/x.dll"),
+            Path::new("/b/x.dll"),
+            false,
+            &analyzed("aa"),
+        );
         assert_eq!(d.get(10, "aa").unwrap().first, Path::new("/a/x.dll"));
         assert!(d.get(11, "aa").is_none(), "size is part of the key");
-        d.insert(20, Path::new("/c"), false, &analyzed("bb"));
-        d.insert(30, Path::new("/d"), false, &analyzed("cc"));
+        d.insert(20, Path::new("/c"), Path::new("/c"), false, &analyzed("bb"));
+        d.insert(30, Path::new("/d"), Path::new("/d"), false, &analyzed("cc"));
         assert_eq!(d.len(), 2);
         assert!(d.get(10, "aa").is_none(), "oldest evicted");
         assert!(d.get(30, "cc").is_some());
@@ -142,7 +163,13 @@ mod tests {
     #[test]
     fn judgement_reuse_needs_the_same_name_and_no_registrations() {
         let d = Dedupe::new(4);
-        d.insert(1, Path::new("/h1/Mod.DLL"), false, &analyzed("aa"));
+        d.insert(
+            1,
+            Path::new("/h1/Mod.DLL"),
+            Path::new("/h1/Mod.DLL"),
+            false,
+            &analyzed("aa"),
+        );
         let s = d.get(1, "aa").unwrap();
         assert!(s.judgement_holds(Path::new("/h2/mod.dll"), false, false));
         assert!(!s.judgement_holds(Path::new("/h2/other.dll"), false, false));

@@ -15,6 +15,7 @@
 #![deny(missing_docs)]
 
 pub mod analyze;
+pub mod archive;
 pub mod authenticode;
 pub mod cli;
 pub mod config;

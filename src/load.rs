@@ -63,6 +63,9 @@ pub struct Candidate {
     file: File,
     size: u64,
     mtime: Option<i64>,
+    /// The bytes the probe read (the file is positioned after them).
+    head: [u8; 4],
+    head_len: usize,
 }
 
 /// What the cheap first look at a file found.
@@ -72,6 +75,9 @@ pub enum Probe {
     NotPe {
         /// File size.
         size: u64,
+        /// The archive kind its first bytes (or its name, for tar) say,
+        /// when it looks like one.
+        archive: Option<crate::archive::Kind>,
     },
     /// `MZ` but over the size cap.
     TooLarge {
@@ -102,10 +108,11 @@ pub fn probe(path: &Path, opts: &LoadOptions) -> io::Result<Probe> {
         return Ok(Probe::Special { kind });
     }
     let size = meta.len();
-    let mut head = [0u8; 2];
+    let mut head = [0u8; 4];
     let n = read_full(&mut file, &mut head)?;
-    if n < 2 || head != *b"MZ" {
-        return Ok(Probe::NotPe { size });
+    if n < 2 || head[..2] != *b"MZ" {
+        let archive = crate::archive::kind_of(&head[..n], path);
+        return Ok(Probe::NotPe { size, archive });
     }
     if size > opts.max_filesize {
         return Ok(Probe::TooLarge { size });
@@ -114,10 +121,12 @@ pub fn probe(path: &Path, opts: &LoadOptions) -> io::Result<Probe> {
         file,
         size,
         mtime: platform::mtime(&meta),
+        head,
+        head_len: n,
     }))
 }
 
-/// Read a candidate whole (the two probed bytes included). A file that is
+/// Read a candidate whole (the probed bytes included). A file that is
 /// read (not mapped) goes into `buf`'s allocation (taken out of it), so a
 /// caller that hands the same buffer back reuses one allocation per thread.
 /// Returns the bytes and the modification time (Unix seconds).
@@ -130,6 +139,8 @@ pub fn read_candidate(
         mut file,
         size,
         mtime,
+        head,
+        head_len,
     } = c;
     let data = if size >= opts.mmap_threshold {
         // SAFETY: the map is read-only and private to this process; a file
@@ -139,10 +150,10 @@ pub fn read_candidate(
         let mut v = std::mem::take(buf);
         v.clear();
         v.reserve(size as usize);
-        v.extend_from_slice(b"MZ");
+        v.extend_from_slice(&head[..head_len]);
         // `take` bounds the read even if the file grows meanwhile.
         (&mut file)
-            .take(opts.max_filesize.saturating_sub(2))
+            .take(opts.max_filesize.saturating_sub(head_len as u64))
             .read_to_end(&mut v)?;
         Data::Buf(v)
     };
@@ -190,7 +201,7 @@ mod tests {
         std::fs::write(&txt, b"hello").unwrap();
         assert!(matches!(
             load(&txt, &opts()).unwrap(),
-            Err(Probe::NotPe { size: 5 })
+            Err(Probe::NotPe { size: 5, .. })
         ));
         let mz = dir.path().join("b.dll");
         std::fs::write(&mz, b"MZ rest").unwrap();

@@ -56,6 +56,8 @@ pub struct ScanConfig {
     pub dedupe: Option<Arc<Dedupe>>,
     /// `--shard` and `--skip-done`: the paths this sweep takes.
     pub select: Arc<Selection>,
+    /// Archive settings (`None`: archives are not opened).
+    pub archives: Option<crate::archive::ArchiveOptions>,
 }
 
 /// What a worker needs to turn a path into a report.
@@ -113,10 +115,12 @@ pub fn registrations_of(servers: &[Arc<ServerView>], path: &Path) -> Vec<Registr
     out
 }
 
-/// A candidate PE on its way from the walker to a worker (opened once).
-struct Work {
-    path: PathBuf,
-    candidate: Candidate,
+/// A file on its way from the walker to a worker.
+enum Work {
+    /// A candidate PE (opened once).
+    Pe(PathBuf, Candidate),
+    /// An archive to sweep.
+    Archive(PathBuf, crate::archive::Kind),
 }
 
 const CHANNEL_BOUND: usize = 1024;
@@ -170,7 +174,7 @@ fn probe_report(path: PathBuf, p: std::io::Result<Probe>, load_opts: &LoadOption
     let mut r = FileReport::new(path, Outcome::NotPe);
     match p {
         Err(e) => r.outcome = Outcome::Error(e.to_string()),
-        Ok(Probe::NotPe { size }) => r.size = Some(size),
+        Ok(Probe::NotPe { size, .. }) => r.size = Some(size),
         Ok(Probe::Special { kind }) => {
             r.outcome = Outcome::Skipped(SkipReason::Special, kind.into())
         }
@@ -214,7 +218,19 @@ fn process_candidate(path: PathBuf, c: Candidate, stages: &Stages<'_>) -> FileRe
 /// record handed over by the Python bindings): the same report a file with
 /// these bytes at `path` gets, without touching the file system.
 pub fn process_bytes(path: PathBuf, data: &[u8], stages: &Stages<'_>) -> FileReport {
+    process_entry(path, Vec::new(), data, stages)
+}
+
+/// [`process_bytes`] for an archive entry inside `containers` (outermost
+/// first; empty for a file): the rules see the entry's own name.
+pub fn process_entry(
+    path: PathBuf,
+    containers: Vec<String>,
+    data: &[u8],
+    stages: &Stages<'_>,
+) -> FileReport {
     let mut r = FileReport::new(path, Outcome::NotPe);
+    r.containers = containers;
     r.registrations = registrations_of(stages.servers, &r.path);
     let size = data.len() as u64;
     if !data.starts_with(b"MZ") {
@@ -236,24 +252,26 @@ fn analyze_into(r: &mut FileReport, data: &[u8], stages: &Stages<'_>) {
     r.size = Some(size);
     let sha256 = crate::analyze::sha256(data);
     let registered = !r.registrations.is_empty();
+    let judged_as = r.judged_path().to_path_buf();
+    let judged_as = judged_as.as_path();
     if let Some(seen) = stages.dedupe.and_then(|d| d.get(size, &sha256)) {
         r.duplicate_of = Some(seen.first.clone());
         let uses_file_path = stages.rules.is_some_and(|rs| rs.uses_file_path);
-        r.outcome = if seen.judgement_holds(&r.path, registered, uses_file_path) {
+        r.outcome = if seen.judgement_holds(judged_as, registered, uses_file_path) {
             Outcome::Analyzed(Arc::clone(&seen.analyzed))
         } else {
             let facts = seen.analyzed.facts.clone();
-            let judgement = judge(&r.path, data, &facts, &r.registrations, stages.rules);
+            let judgement = judge(judged_as, data, &facts, &r.registrations, stages.rules);
             Outcome::Analyzed(Arc::new(Analyzed { facts, judgement }))
         };
         return;
     }
     r.outcome = match analyze_guarded_hashed(data, sha256, stages.analyze) {
         Ok(facts) => {
-            let judgement = judge(&r.path, data, &facts, &r.registrations, stages.rules);
+            let judgement = judge(judged_as, data, &facts, &r.registrations, stages.rules);
             let a = Arc::new(Analyzed { facts, judgement });
             if let Some(d) = stages.dedupe {
-                d.insert(size, &r.path, registered, &a);
+                d.insert(size, &r.path, judged_as, registered, &a);
             }
             Outcome::Analyzed(a)
         }
@@ -290,7 +308,11 @@ pub fn run(
                     return true;
                 }
                 match load::probe(&path, &cfg.load) {
-                    Ok(Probe::NotPe { size })
+                    Ok(Probe::NotPe {
+                        archive: Some(kind),
+                        ..
+                    }) if cfg.archives.is_some() => work_tx.send(Work::Archive(path, kind)).is_ok(),
+                    Ok(Probe::NotPe { size, .. })
                         if cfg.traces.is_some() && traces::is_target(&path) =>
                     {
                         let r = trace_report(path, size, cfg);
@@ -305,7 +327,7 @@ pub fn run(
                         }
                     }
                     Ok(Probe::Candidate(candidate)) => {
-                        work_tx.send(Work { path, candidate }).is_ok()
+                        work_tx.send(Work::Pe(path, candidate)).is_ok()
                     }
                     Ok(Probe::NotPe { .. }) if !cfg.report_not_pe => {
                         quiet_not_pe.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -330,16 +352,31 @@ pub fn run(
                 work_rx
                     .into_iter()
                     .par_bridge()
-                    .for_each_with(results, |tx, w| {
-                        let _ = tx.send(process_candidate(w.path, w.candidate, &stages));
+                    .for_each_with(results, |tx, w| match w {
+                        Work::Pe(path, c) => {
+                            let _ = tx.send(process_candidate(path, c, &stages));
+                        }
+                        Work::Archive(path, kind) => {
+                            if let Some(opts) = &cfg.archives {
+                                sweep_archive(
+                                    path,
+                                    kind,
+                                    opts,
+                                    &stages,
+                                    cfg.load.follow_symlinks,
+                                    tx,
+                                );
+                            }
+                        }
                     });
             })
         });
         let mut pending = registered_files(cfg);
         let all = cfg.select.is_all();
         for report in out_rx {
-            // Walk notes (skips, errors) of paths outside the selection.
-            if !all && cfg.select.leaves(&report.path).is_some() {
+            // Walk notes (skips, errors) of paths outside the selection
+            // (archive entries go with their archive).
+            if !all && report.containers.is_empty() && cfg.select.leaves(&report.path).is_some() {
                 continue;
             }
             pending.remove(&report.path);
@@ -370,6 +407,44 @@ pub fn run(
     summary.already_done = left.done.load(Ordering::Relaxed);
     summary.elapsed = start.elapsed();
     list_error.map(|_| summary)
+}
+
+/// Sweep one archive on a worker: a report per entry (analysed like any
+/// file, from memory), and an error report on the archive when it cannot
+/// be read.
+fn sweep_archive(
+    path: PathBuf,
+    kind: crate::archive::Kind,
+    opts: &crate::archive::ArchiveOptions,
+    stages: &Stages<'_>,
+    follow_symlinks: bool,
+    tx: &mut SyncSender<FileReport>,
+) {
+    use crate::archive::Problem;
+    let file = match crate::platform::open_for_probe(&path, follow_symlinks) {
+        Ok(f) => f,
+        Err(e) => {
+            let _ = tx.send(FileReport::new(path, Outcome::Error(e.to_string())));
+            return;
+        }
+    };
+    let mut on_entry = |e: crate::archive::Entry| -> bool {
+        let mut r = match e.data {
+            Ok(data) => process_entry(e.path, e.chain.clone(), &data, stages),
+            Err(Problem::TooLarge(size)) => {
+                probe_report(e.path, Ok(Probe::TooLarge { size }), stages.load)
+            }
+            Err(Problem::Cap(m)) => {
+                FileReport::new(e.path, Outcome::Skipped(SkipReason::ArchiveCap, m))
+            }
+            Err(Problem::Error(m)) => FileReport::new(e.path, Outcome::Error(m)),
+        };
+        r.containers = e.chain;
+        tx.send(r).is_ok()
+    };
+    if let Err(e) = crate::archive::sweep(&path, file, kind, opts, &mut on_entry) {
+        let _ = tx.send(FileReport::new(path, Outcome::Error(e)));
+    }
 }
 
 /// Paths left out by the selection, by reason.

@@ -255,6 +255,19 @@ pub struct ScanArgs {
     /// Most distinct contents the dedupe cache keeps (oldest evicted first).
     #[arg(long, value_name = "N", default_value_t = crate::dedupe::DEFAULT_CAPACITY)]
     pub dedupe_cache: usize,
+    /// Do not open archives (ZIP, gzip, tar): sweep only files on disk.
+    #[arg(long)]
+    pub no_archives: bool,
+    /// Also try this password on encrypted ZIP entries (after "infected").
+    /// Repeatable.
+    #[arg(long = "archive-password", value_name = "PASSWORD")]
+    pub archive_passwords: Vec<String>,
+    /// Open archives nested at most this deep (1: only archives on disk).
+    #[arg(long, value_name = "N", default_value_t = crate::archive::DEFAULT_DEPTH)]
+    pub archive_depth: u32,
+    /// Most bytes expanded from one archive on disk, nested ones included.
+    #[arg(long, value_name = "SIZE", default_value_t = ByteSize(crate::archive::DEFAULT_MAX_TOTAL))]
+    pub archive_max_total: ByteSize,
     /// Do not look for install traces (appcmd, New-WebGlobalModule, gacutil,
     /// logging turned off) in scripts and PowerShell history.
     #[arg(long)]
@@ -470,6 +483,15 @@ pub fn scan_config(a: &ScanArgs) -> Result<ScanConfig, String> {
         servers: servers.into_iter().map(Arc::new).collect(),
         traces,
         dedupe: (!a.no_dedupe).then(|| Arc::new(crate::dedupe::Dedupe::new(a.dedupe_cache))),
+        archives: (!a.no_archives).then(|| crate::archive::ArchiveOptions {
+            passwords: std::iter::once("infected".to_string())
+                .chain(a.archive_passwords.iter().cloned())
+                .map(String::into_bytes)
+                .collect(),
+            max_depth: a.archive_depth.max(1),
+            max_entry: a.load.max_filesize.0,
+            max_total: a.archive_max_total.0,
+        }),
         select: Arc::new(crate::select::Selection {
             shard: a.shard,
             done,

@@ -115,6 +115,12 @@ fn run_scan(a: &ScanArgs) -> i32 {
         "skip_done": a.skip_done.as_ref().map(|p| p.to_string_lossy()),
         "skip_done_paths": cfg.select.done.as_ref().map(|d| d.len()),
         "dedupe_cache": (!a.no_dedupe).then_some(a.dedupe_cache),
+        "archives": cfg.archives.as_ref().map(|o| serde_json::json!({
+            "passwords": o.passwords.len(),
+            "max_depth": o.max_depth,
+            "max_entry": o.max_entry,
+            "max_total": o.max_total,
+        })),
     });
     let filter = Filter {
         report_all: a.report_all,

@@ -225,6 +225,9 @@ pub enum SkipReason {
     /// A followed link into a pseudo file system (`/proc`, `/sys`, `/dev`)
     /// that no root names.
     PseudoFs,
+    /// An archive entry stopped by an archive cap (nesting, expansion
+    /// ratio, total expanded, entry count).
+    ArchiveCap,
 }
 
 impl SkipReason {
@@ -236,6 +239,7 @@ impl SkipReason {
             SkipReason::Symlink => "symlink",
             SkipReason::Excluded => "excluded",
             SkipReason::PseudoFs => "pseudo_fs",
+            SkipReason::ArchiveCap => "archive_cap",
         }
     }
 }
@@ -311,6 +315,9 @@ pub struct FileReport {
     /// The first path seen with the same content (size and SHA-256), whose
     /// analysis this report shares (the dedupe cache).
     pub duplicate_of: Option<PathBuf>,
+    /// For an archive entry: the containers, outermost first (the archive
+    /// on disk, then nested archives by entry name). Empty for a file.
+    pub containers: Vec<String>,
 }
 
 impl FileReport {
@@ -324,6 +331,27 @@ impl FileReport {
             registrations: Vec::new(),
             traces: Vec::new(),
             duplicate_of: None,
+            containers: Vec::new(),
+        }
+    }
+
+    /// The path the rules judge: the file's, or for an archive entry
+    /// (`outer!inner!dir/x.dll`) the entry's name inside its innermost
+    /// archive (`dir/x.dll`), so that `file_name` and `extension` are the
+    /// entry's own.
+    pub fn judged_path(&self) -> &std::path::Path {
+        if self.containers.is_empty() {
+            return &self.path;
+        }
+        let b = self.path.as_os_str().as_encoded_bytes();
+        match b.iter().rposition(|&c| c == b'!') {
+            // SAFETY: the bytes come from an `OsStr` and are split right
+            // after an ASCII byte, which `from_encoded_bytes_unchecked`
+            // allows.
+            Some(i) => std::path::Path::new(unsafe {
+                std::ffi::OsStr::from_encoded_bytes_unchecked(&b[i + 1..])
+            }),
+            None => &self.path,
         }
     }
 

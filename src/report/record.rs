@@ -204,6 +204,9 @@ pub struct IisweepFile<'a> {
     /// The exact path bytes in hex, present only when the path is not UTF-8.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path_hex: Option<String>,
+    /// For an archive entry: the containers, outermost first.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub containers: &'a [String],
     /// The first path with the same content, whose analysis this record
     /// shares (the dedupe cache).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -829,7 +832,9 @@ pub fn file_record(r: &FileReport) -> FileRecord<'_> {
     let mut file = EcsFile {
         path: path.to_string_lossy(),
         extension: extension(path),
-        name: path
+        // An archive entry's own name (after the last `!`).
+        name: r
+            .judged_path()
             .file_name()
             .map(|n| n.to_string_lossy())
             .unwrap_or_default(),
@@ -862,6 +867,7 @@ pub fn file_record(r: &FileReport) -> FileRecord<'_> {
         message: None,
         path_hex: hex_if_not_utf8(path),
         duplicate_of: r.duplicate_of.as_deref().map(|p| p.to_string_lossy()),
+        containers: &r.containers,
         registrations: r
             .registrations
             .iter()
