@@ -1,0 +1,118 @@
+"""The bindings against the samples: the manifests' expected classifications,
+and the CLI's own records for the same files, line for line."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+import iisweep
+
+from conftest import SAMPLES, cli_records, manifest_entries
+
+LEVELS = ["none", "info", "notice", "warning", "alert"]
+
+
+@pytest.fixture(scope="module")
+def scanner():
+    return iisweep.Scanner()
+
+
+def _record(scanner, rel):
+    path = SAMPLES / rel
+    return scanner.analyze(path.read_bytes(), str(path))
+
+
+@pytest.mark.parametrize("entry", manifest_entries(), ids=lambda e: e["path"])
+def test_manifest_expectations(scanner, entry):
+    rec = _record(scanner, entry["path"])
+    i = rec["iisweep"]
+    assert i["status"] in ("analyzed", "not_pe"), i.get("message")
+    assert i["is_pe"] == entry["is_pe"]
+    if "malformed" in entry and "roles" not in entry:
+        return  # the manifest promises only a clean per-file result
+    assert set(i["roles"]) == set(entry.get("roles", []))
+    assert set(i.get("incomplete_roles", [])) == set(entry.get("incomplete_roles", []))
+    assert set(i.get("decorated_roles", [])) == set(entry.get("decorated_roles", []))
+    fired = {r["rule"] for r in i.get("reasons", [])}
+    if "level" in entry:
+        assert i["verdict"]["level"] == entry["level"], (i["verdict"], sorted(fired))
+    if "level_at_least" in entry:
+        assert LEVELS.index(i["verdict"]["level"]) >= LEVELS.index(entry["level_at_least"])
+    missing = set(entry.get("rules", [])) - fired
+    assert not missing, f"rules that did not fire: {sorted(missing)} (fired: {sorted(fired)})"
+    if "microsoft_signed" in entry and not entry.get("expect_error"):
+        cs = i["code_signature"]
+        assert cs["microsoft_signed"] == entry["microsoft_signed"]
+        assert cs["chain_trusted"] == entry["chain_trusted"]
+        assert cs["digest_valid"] == entry["digest_valid"]
+
+
+def test_specific_verdicts(scanner):
+    """A few classifications spelled out, so a regression reads plainly."""
+    mod = _record(scanner, "native/x64/module.dll")["iisweep"]
+    assert mod["roles"] == ["native_module"]
+    assert {"id_native_module"} <= {r["rule"] for r in mod["reasons"]}
+    raid = _record(scanner, "families/iisraid_like.dll")
+    assert raid["iisweep"]["verdict"]["level"] == "alert"
+    assert "fam_iisraid" in {r["rule"] for r in raid["iisweep"]["reasons"]}
+    assert raid["event"]["risk_score"] >= 80
+    assert "T1505.004" in raid["threat"]["technique"]["id"]
+    flt = _record(scanner, "behaviour/edge_trace_filter.dll")["iisweep"]
+    assert flt["roles"] == ["isapi_filter"]
+    assert LEVELS.index(flt["verdict"]["level"]) >= LEVELS.index("warning")
+
+
+def _mtime(path: Path) -> int:
+    return os.stat(path, follow_symlinks=False).st_mtime_ns // 1_000_000_000
+
+
+def test_same_lines_as_cli(scanner, samples_cli):
+    """Every file record of ``iisweep scan --format ndjson`` over the samples
+    equals, byte for byte, the line the bindings give for the same bytes,
+    path and mtime; the files the CLI leaves out are the ones
+    ``is_reported`` says it leaves out."""
+    ours = {}
+    quiet = 0
+    for path in sorted(p for p in SAMPLES.rglob("*") if p.is_file()):
+        line = scanner.analyze_json(path.read_bytes(), str(path), mtime=_mtime(path))
+        if iisweep.is_reported(json.loads(line)):
+            ours[str(path)] = line
+        else:
+            quiet += 1
+    assert quiet > 0
+    assert sorted(ours) == sorted(samples_cli)
+    diff = [p for p in ours if ours[p] != samples_cli[p]]
+    assert not diff, f"{len(diff)} differ, first {diff[0]}:\nours {ours[diff[0]]}\ncli  {samples_cli[diff[0]]}"
+
+
+def test_traces_match_cli(scanner, samples_cli):
+    """Scripts and shell history carry install traces, as in a sweep."""
+    with_traces = [p for p, line in samples_cli.items() if json.loads(line)["iisweep"].get("traces")]
+    assert with_traces, "the samples hold scripts with install traces"
+    for p in with_traces:
+        rec = scanner.analyze(Path(p).read_bytes(), p)
+        assert rec["iisweep"]["status"] == "not_pe"
+        assert rec["iisweep"]["traces"] == json.loads(samples_cli[p])["iisweep"]["traces"]
+        assert iisweep.is_reported(rec)
+
+
+def test_analyze_file_equals_cli(scanner, samples_cli):
+    for p in list(samples_cli)[::7]:
+        assert scanner.analyze_file_json(p) == samples_cli[p], p
+
+
+def test_options_match_cli_flags(tmp_path):
+    """Non-default options give what the same CLI flags give."""
+    rel = ["native/x64/module.dll", "families/iisraid_like.dll", "dotnet/DirectModule.dll", "dotnet/BackdoorTraits.dll"]
+    files = [SAMPLES / r for r in rel if (SAMPLES / r).exists()]
+    assert len(files) == 4
+    for f in files:
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    cli = cli_records(tmp_path, extra=["--entropy-all", "--no-il", "--no-authenticode"])
+    s = iisweep.Scanner(entropy_all=True, il=False, authenticode=False)
+    for p, line in cli.items():
+        assert s.analyze_json(Path(p).read_bytes(), p, mtime=_mtime(Path(p))) == line
