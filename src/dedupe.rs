@@ -28,8 +28,8 @@ use crate::util::path::file_name_lower;
 /// Default number of contents kept (`--dedupe-cache`).
 pub const DEFAULT_CAPACITY: usize = 16_384;
 
-/// Size and SHA-256 (hex).
-type Key = (u64, String);
+/// SHA-256 (hex); the size is checked against the entry.
+type Key = String;
 
 /// One content as first analysed.
 #[derive(Debug)]
@@ -42,6 +42,8 @@ pub struct Seen {
     name: String,
     /// Whether it had registrations (the judgement reads them).
     registered: bool,
+    /// Its size (part of the key).
+    size: u64,
 }
 
 impl Seen {
@@ -77,7 +79,7 @@ impl Dedupe {
     /// The earlier analysis of this content, if the cache holds it.
     pub fn get(&self, size: u64, sha256: &str) -> Option<Arc<Seen>> {
         let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        inner.map.get(&(size, sha256.to_string())).cloned()
+        inner.map.get(sha256).filter(|s| s.size == size).cloned()
     }
 
     /// Remember the first analysis of a content.
@@ -91,7 +93,7 @@ impl Dedupe {
         registered: bool,
         analyzed: &Arc<Analyzed>,
     ) {
-        let key = (size, analyzed.facts.sha256.clone());
+        let key = analyzed.facts.sha256.clone();
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         if inner.map.contains_key(&key) {
             return;
@@ -109,6 +111,7 @@ impl Dedupe {
                 analyzed: Arc::clone(analyzed),
                 name: file_name_lower(judged_as),
                 registered,
+                size,
             }),
         );
     }

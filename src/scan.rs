@@ -250,23 +250,34 @@ pub fn process_entry(
 fn analyze_into(r: &mut FileReport, data: &[u8], stages: &Stages<'_>) {
     let size = data.len() as u64;
     r.size = Some(size);
+    let (outcome, duplicate_of) = analysis_of(r, data, size, stages);
+    r.outcome = outcome;
+    r.duplicate_of = duplicate_of;
+}
+
+/// The outcome for `data` at `r`'s path, and the first path with the same
+/// content when the dedupe cache held it.
+fn analysis_of(
+    r: &FileReport,
+    data: &[u8],
+    size: u64,
+    stages: &Stages<'_>,
+) -> (Outcome, Option<PathBuf>) {
     let sha256 = crate::analyze::sha256(data);
     let registered = !r.registrations.is_empty();
-    let judged_as = r.judged_path().to_path_buf();
-    let judged_as = judged_as.as_path();
+    let judged_as = r.judged_path();
     if let Some(seen) = stages.dedupe.and_then(|d| d.get(size, &sha256)) {
-        r.duplicate_of = Some(seen.first.clone());
         let uses_file_path = stages.rules.is_some_and(|rs| rs.uses_file_path);
-        r.outcome = if seen.judgement_holds(judged_as, registered, uses_file_path) {
+        let outcome = if seen.judgement_holds(judged_as, registered, uses_file_path) {
             Outcome::Analyzed(Arc::clone(&seen.analyzed))
         } else {
             let facts = seen.analyzed.facts.clone();
             let judgement = judge(judged_as, data, &facts, &r.registrations, stages.rules);
             Outcome::Analyzed(Arc::new(Analyzed { facts, judgement }))
         };
-        return;
+        return (outcome, Some(seen.first.clone()));
     }
-    r.outcome = match analyze_guarded_hashed(data, sha256, stages.analyze) {
+    let outcome = match analyze_guarded_hashed(data, sha256, stages.analyze) {
         Ok(facts) => {
             let judgement = judge(judged_as, data, &facts, &r.registrations, stages.rules);
             let a = Arc::new(Analyzed { facts, judgement });
@@ -277,6 +288,7 @@ fn analyze_into(r: &mut FileReport, data: &[u8], stages: &Stages<'_>) {
         }
         Err(e) => Outcome::Error(e),
     };
+    (outcome, None)
 }
 
 /// Run a sweep, calling `consume` on this thread for every report as it is
