@@ -72,6 +72,43 @@ pub fn pseudo_fs(canonical: &Path) -> Option<&'static str> {
         .find(|p| canonical.starts_with(p))
 }
 
+/// Nothing to set up on Unix: terminals take UTF-8 and ANSI escapes.
+/// Returns true (stderr can show ANSI escapes when it is a terminal).
+pub fn setup_console() -> bool {
+    true
+}
+
+/// `--all-drives` is a Windows notion: there are no drive letters here.
+pub fn fixed_drives() -> io::Result<Vec<PathBuf>> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "--all-drives needs Windows (drive letters); give the mount points to sweep instead",
+    ))
+}
+
+/// Lowers this process's CPU priority to nice 10 (`setpriority`); called
+/// at start-up, before any thread exists, so every thread made later
+/// inherits it (on Linux the nice value is per thread). Returns what was
+/// done.
+pub fn lower_priority() -> io::Result<&'static str> {
+    // SAFETY: a plain system call with integer arguments.
+    let r = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 10) };
+    if r != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok("nice 10")
+}
+
+/// A hard CPU rate cap is a Windows job-object feature; on Unix
+/// `--cpu-limit` only caps the threads (use `cpulimit` or a cgroup's
+/// `cpu.max` for a hard cap).
+pub fn cap_cpu_rate(_percent: u32) -> io::Result<()> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "no hard CPU cap on this system (use a cgroup's cpu.max)",
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
