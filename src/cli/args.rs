@@ -2,7 +2,7 @@
 //! stage that owns them), and their validation into the immutable
 //! configurations the stages take.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::{Args, Subcommand};
@@ -281,6 +281,62 @@ pub struct ScanArgs {
     /// No progress display, no per-file error lines on stderr.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Also sweep every fixed local drive (Windows: `C:\`, `D:\`, …;
+    /// removable, network and optical drives are left out).
+    #[arg(long)]
+    pub all_drives: bool,
+    /// Run at low priority so the server's own work comes first (Windows:
+    /// below-normal priority class and background mode, which lowers I/O
+    /// priority too; Unix: nice 10).
+    #[arg(long)]
+    pub low_priority: bool,
+    /// Use at most PERCENT of the machine's CPU (1-100): fewer worker
+    /// threads, and on Windows a hard cap (a job object's CPU rate limit).
+    #[arg(long, value_name = "PERCENT", value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub cpu_limit: Option<u32>,
+}
+
+impl ScanArgs {
+    /// Applies `--low-priority` and `--cpu-limit`'s hard cap to this
+    /// process; called before any worker thread exists (on Linux a nice
+    /// value is inherited by the threads made later, not by those
+    /// already running). Returns what was done, for the output's
+    /// settings, or an error that ends the sweep (a lower priority that did
+    /// not take must not be silently ignored on a production server).
+    pub fn apply_limits(&self) -> Result<serde_json::Value, String> {
+        let mut done = serde_json::Map::new();
+        if self.low_priority {
+            let how =
+                crate::platform::lower_priority().map_err(|e| format!("--low-priority: {e}"))?;
+            done.insert("low_priority".into(), how.into());
+        }
+        if let Some(pct) = self.cpu_limit {
+            // The thread cap (scan_config) always holds; the hard cap is
+            // extra, and a system that refuses it is said, not fatal.
+            let mut limit = serde_json::json!({ "percent": pct, "hard_cap": true });
+            match crate::platform::cap_cpu_rate(pct) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::Unsupported => {
+                    limit["hard_cap"] = false.into();
+                }
+                Err(e) => {
+                    eprintln!("iisweep: --cpu-limit: no hard CPU cap ({e}); only the worker threads are limited");
+                    limit["hard_cap"] = false.into();
+                    limit["hard_cap_error"] = e.to_string().into();
+                }
+            }
+            done.insert("cpu_limit".into(), limit);
+        }
+        Ok(serde_json::Value::Object(done))
+    }
+}
+
+/// The worker threads `--cpu-limit PERCENT` leaves of `cpus`: the share
+/// rounded up, at least one.
+pub fn threads_for_limit(cpus: usize, percent: u32) -> usize {
+    (cpus * percent as usize)
+        .div_ceil(100)
+        .clamp(1, cpus.max(1))
 }
 
 /// How the server's configuration is found (the config stage).
@@ -357,6 +413,7 @@ impl ConfigArgs {
             .collect();
         if let Some(file) = &self.iis_config {
             let root = c_drive
+                .or_else(|| config_drive_root(file))
                 .or_else(|| roots.iter().find(|r| r.is_dir()).cloned())
                 .or_else(|| file.parent().map(PathBuf::from))
                 .unwrap_or_else(|| PathBuf::from("."));
@@ -381,6 +438,27 @@ impl ConfigArgs {
             .filter_map(|r| config::load(r, &opts))
             .collect()
     }
+}
+
+/// The drive that holds `file` when it sits where IIS keeps its
+/// configuration, `<drive>/Windows/System32/inetsrv/config/` (any case):
+/// `--iis-config C:\Windows\System32\inetsrv\config\applicationHost.config`
+/// on a live server, or the same file on a mounted image, maps `C:` onto
+/// that drive whatever folder is swept.
+fn config_drive_root(file: &Path) -> Option<PathBuf> {
+    let dir = file.parent()?;
+    let mut up = dir;
+    for want in ["config", "inetsrv", "system32", "windows"] {
+        let name = up.file_name()?.to_str()?;
+        if !name.eq_ignore_ascii_case(want) {
+            return None;
+        }
+        up = up.parent()?;
+    }
+    if up.as_os_str().is_empty() {
+        return Some(PathBuf::from("."));
+    }
+    Some(up.to_path_buf())
 }
 
 /// `iisweep inspect` flags.
@@ -422,6 +500,15 @@ pub fn scan_config(a: &ScanArgs) -> Result<ScanConfig, String> {
             .map(|n| n.get())
             .unwrap_or(1),
     };
+    let threads = match a.cpu_limit {
+        Some(pct) => threads.min(threads_for_limit(
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1),
+            pct,
+        )),
+        None => threads,
+    };
     let excludes = Excludes::new(&a.exclude).map_err(|e| format!("--exclude: {e}"))?;
     if a.fail_level == Level::None {
         return Err("--fail-level must be info, notice, warning or alert".into());
@@ -430,7 +517,7 @@ pub fn scan_config(a: &ScanArgs) -> Result<ScanConfig, String> {
     // while the rules compile (both are single-threaded, and neither needs
     // the other): on an image the configuration costs no wall time until
     // it is larger than the compile.
-    let config_roots = roots_for_config(a);
+    let config_roots = roots_for_config(a)?;
     let (servers, rules, traces) = std::thread::scope(|s| {
         let servers = s.spawn(|| a.config.servers(&config_roots));
         let rules = a.rules.compile();
@@ -455,10 +542,7 @@ pub fn scan_config(a: &ScanArgs) -> Result<ScanConfig, String> {
         ),
         None => None,
     };
-    let mut roots = a.paths.clone();
-    if roots.is_empty() && a.files_from.is_none() {
-        roots.push(PathBuf::from("."));
-    }
+    let roots = roots_for_config(a)?;
     Ok(ScanConfig {
         roots,
         files_from: a.files_from.clone(),
@@ -499,18 +583,50 @@ pub fn scan_config(a: &ScanArgs) -> Result<ScanConfig, String> {
     })
 }
 
-/// The folders the config stage looks at: the swept roots.
-fn roots_for_config(a: &ScanArgs) -> Vec<PathBuf> {
-    if a.paths.is_empty() && a.files_from.is_none() {
-        vec![PathBuf::from(".")]
-    } else {
-        a.paths.clone()
+/// The swept roots, which the config stage looks at too: the paths given,
+/// then every fixed drive with `--all-drives`; the current folder when
+/// there is nothing else to sweep.
+fn roots_for_config(a: &ScanArgs) -> Result<Vec<PathBuf>, String> {
+    let mut roots = a.paths.clone();
+    if a.all_drives {
+        let drives = crate::platform::fixed_drives().map_err(|e| format!("--all-drives: {e}"))?;
+        for d in drives {
+            if !roots.contains(&d) {
+                roots.push(d);
+            }
+        }
     }
+    if roots.is_empty() && a.files_from.is_none() {
+        roots.push(PathBuf::from("."));
+    }
+    Ok(roots)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn config_drive() {
+        let f = Path::new("/mnt/img/WINDOWS/system32/InetSrv/config/applicationHost.config");
+        assert_eq!(config_drive_root(f), Some(PathBuf::from("/mnt/img")));
+        let f = Path::new("Windows/System32/inetsrv/config/applicationHost.config");
+        assert_eq!(config_drive_root(f), Some(PathBuf::from(".")));
+        assert_eq!(
+            config_drive_root(Path::new("/tmp/copy/applicationHost.config")),
+            None
+        );
+    }
+
+    #[test]
+    fn cpu_limit_threads() {
+        assert_eq!(threads_for_limit(16, 25), 4);
+        assert_eq!(threads_for_limit(2, 50), 1);
+        assert_eq!(threads_for_limit(2, 51), 2);
+        assert_eq!(threads_for_limit(2, 1), 1);
+        assert_eq!(threads_for_limit(3, 100), 3);
+        assert_eq!(threads_for_limit(1, 10), 1);
+    }
 
     #[test]
     fn drives() {

@@ -58,6 +58,8 @@ pub enum Command {
 
 /// Run the CLI; returns the process exit code.
 pub fn main_with(cli: Cli) -> i32 {
+    let ansi = crate::platform::setup_console();
+    CONSOLE_ANSI.store(ansi, std::sync::atomic::Ordering::Relaxed);
     match cli.command {
         Command::Scan(a) => run_scan(&a),
         Command::Inspect(a) => run_inspect(&a),
@@ -66,9 +68,19 @@ pub fn main_with(cli: Cli) -> i32 {
     }
 }
 
+/// Whether stderr's console shows ANSI escapes (`platform::setup_console`).
+static CONSOLE_ANSI: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
 fn run_scan(a: &ScanArgs) -> i32 {
     let Ok(baseline) = a.config.baseline() else {
         return EXIT_FATAL;
+    };
+    let limits = match a.apply_limits() {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("iisweep: {e}");
+            return EXIT_FATAL;
+        }
     };
     let mut cfg = match scan_config(a) {
         Ok(c) => c,
@@ -96,6 +108,8 @@ fn run_scan(a: &ScanArgs) -> i32 {
         "exclude": a.exclude,
         "follow_symlinks": a.follow_symlinks,
         "one_file_system": a.one_file_system,
+        "all_drives": a.all_drives,
+        "limits": limits,
         "report_all": a.report_all,
         "min_level": a.min_level.as_str(),
         "fail_level": a.fail_level.as_str(),
@@ -138,7 +152,13 @@ fn run_scan(a: &ScanArgs) -> i32 {
         _ => Vec::new(),
     };
     let mut printer = report::printer(a.format, out, filter, settings, sarif_rules);
-    let progress = (!a.quiet && io::stderr().is_terminal()).then(progress_bar);
+    // The progress line moves the cursor with ANSI escapes: only on a
+    // terminal that shows them (a Windows console without virtual-terminal
+    // processing would print them).
+    let progress = (!a.quiet
+        && io::stderr().is_terminal()
+        && CONSOLE_ANSI.load(std::sync::atomic::Ordering::Relaxed))
+    .then(progress_bar);
     let mut write_error: Option<io::Error> = None;
     let mut registered: HashMap<PathBuf, FileSummary> = HashMap::new();
     let result = scan::run(&cfg, |r: &FileReport, s| {

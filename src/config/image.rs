@@ -76,6 +76,10 @@ pub struct DiskImage {
     drives: Vec<(char, PathBuf)>,
     /// Folder -> its entries, lowercase name -> real name.
     listings: Mutex<HashMap<PathBuf, Option<HashMap<String, OsString>>>>,
+    /// Values taken from the live system (lowercase name -> value) ahead
+    /// of the defaults in `ENV`: set when `C:` is the running Windows
+    /// system's own system drive.
+    live_env: Vec<(String, String)>,
 }
 
 impl DiskImage {
@@ -90,7 +94,29 @@ impl DiskImage {
         DiskImage {
             drives,
             listings: Mutex::new(HashMap::new()),
+            live_env: Vec::new(),
         }
+    }
+
+    /// An image of the running system itself (a sweep on a live Windows
+    /// server): `%windir%` and the other system-wide variables take the
+    /// live values, and every fixed drive the system has is mapped onto
+    /// itself unless `extra` maps that letter already. `None` when `root`
+    /// is not the live system drive (always on Unix).
+    pub fn live(root: &Path, extra: &[(char, PathBuf)]) -> Option<DiskImage> {
+        let live = crate::platform::live_system(root, LIVE_VARIABLES)?;
+        let mut drives = live.drives;
+        drives.retain(|(d, _)| *d != 'C' && !extra.iter().any(|(x, _)| x.eq_ignore_ascii_case(d)));
+        drives.extend(extra.iter().cloned());
+        // The live system drive plays `C:` whatever its letter: the
+        // variables below name it by its own letter, so map that too.
+        let mut img = DiskImage::new(root.to_path_buf(), &drives);
+        if let Some(letter) = live.letter.filter(|l| *l != 'C') {
+            img.drives.retain(|(x, _)| *x != letter);
+            img.drives.push((letter, root.to_path_buf()));
+        }
+        img.live_env = live.env;
+        Some(img)
     }
 
     /// The folder that plays `C:`.
@@ -117,7 +143,7 @@ impl DiskImage {
             match after.find('%') {
                 Some(j) => {
                     let name = after[..j].to_ascii_lowercase();
-                    match env_value(&name, wow64) {
+                    match self.env_value(&name, wow64) {
                         Some(v) => out.push_str(v),
                         None => {
                             out.push('%');
@@ -278,14 +304,41 @@ fn relative(p: &str) -> bool {
     !p.starts_with('\\') && !matches!(p.as_bytes(), [d, b':', ..] if d.is_ascii_alphabetic())
 }
 
-fn env_value(name: &str, wow64: bool) -> Option<&'static str> {
-    let name = match (name, wow64) {
-        ("programfiles", true) => "programfiles(x86)",
-        ("commonprogramfiles", true) => "commonprogramfiles(x86)",
-        (n, _) => n,
-    };
-    ENV.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+impl DiskImage {
+    /// The value of the variable `name` (lowercase) for a worker of the
+    /// given bitness: the live system's when this image is the live
+    /// system, else the defaults of a server.
+    fn env_value(&self, name: &str, wow64: bool) -> Option<&str> {
+        let name = match (name, wow64) {
+            ("programfiles", true) => "programfiles(x86)",
+            ("commonprogramfiles", true) => "commonprogramfiles(x86)",
+            (n, _) => n,
+        };
+        self.live_env
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .or_else(|| ENV.iter().find(|(n, _)| *n == name).map(|(_, v)| *v))
+    }
 }
+
+/// The system-wide variables whose live values a sweep on a Windows
+/// server takes (the per-user ones, `TEMP` or `APPDATA`, differ between
+/// iisweep's account and the worker's, so the defaults stay).
+pub const LIVE_VARIABLES: &[&str] = &[
+    "systemdrive",
+    "systemroot",
+    "windir",
+    "programfiles",
+    "programfiles(x86)",
+    "programw6432",
+    "commonprogramfiles",
+    "commonprogramfiles(x86)",
+    "commonprogramw6432",
+    "programdata",
+    "allusersprofile",
+    "public",
+];
 
 /// The `applicationHost.config` of `root` when it looks like a Windows
 /// system drive: `Windows/System32/inetsrv/config/` (any case) holds

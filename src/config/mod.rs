@@ -412,7 +412,8 @@ impl FileSummary {
 /// (`None` when neither the image nor the options hold an
 /// `applicationHost.config`).
 pub fn load(root: &Path, opts: &ConfigOptions) -> Option<ServerView> {
-    let image = DiskImage::new(root.to_path_buf(), &opts.drives);
+    let image = DiskImage::live(root, &opts.drives)
+        .unwrap_or_else(|| DiskImage::new(root.to_path_buf(), &opts.drives));
     let apphost = match &opts.explicit {
         Some(p) => p.clone(),
         None => image::system_drive_config(root)?,

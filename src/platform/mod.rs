@@ -23,3 +23,18 @@ pub use windows::*;
 
 #[cfg_attr(not(windows), allow(dead_code))]
 mod wtf8;
+
+use std::path::PathBuf;
+
+/// The running Windows system, when a sweep's root is its system drive
+/// (see `live_system`): what the server view takes from the live system
+/// instead of a server's defaults.
+#[derive(Debug, Clone, Default)]
+pub struct LiveSystem {
+    /// The system drive's letter (`%SystemDrive%`), uppercase.
+    pub letter: Option<char>,
+    /// Every fixed drive, letter -> its root (`D:\`).
+    pub drives: Vec<(char, PathBuf)>,
+    /// The live values of the variables asked for, lowercase name -> value.
+    pub env: Vec<(String, String)>,
+}

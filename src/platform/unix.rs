@@ -109,6 +109,12 @@ pub fn cap_cpu_rate(_percent: u32) -> io::Result<()> {
     ))
 }
 
+/// A Unix system is never the live Windows server a configuration
+/// describes: a mounted image always gets a server's default variables.
+pub fn live_system(_root: &Path, _variables: &[&str]) -> Option<super::LiveSystem> {
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

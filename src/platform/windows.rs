@@ -248,6 +248,45 @@ pub fn cap_cpu_rate(percent: u32) -> io::Result<()> {
     Ok(())
 }
 
+/// The live system, when `root` is its system drive (`%SystemDrive%\`,
+/// compared after resolving both): a sweep of `C:\` on the server itself.
+/// Then `%windir%` and the other `variables` take their values from this
+/// process's environment (system-wide ones: the same for IIS's workers),
+/// and the other fixed drives map onto themselves.
+pub fn live_system(root: &Path, variables: &[&str]) -> Option<super::LiveSystem> {
+    let sd = std::env::var("SystemDrive").ok()?;
+    let sys_root = PathBuf::from(format!("{sd}\\"));
+    let same = match (
+        std::fs::canonicalize(root),
+        std::fs::canonicalize(&sys_root),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if !same {
+        return None;
+    }
+    let letter = sd.chars().next().map(|c| c.to_ascii_uppercase());
+    let drives = fixed_drives()
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|p| {
+            let c = p.to_str()?.chars().next()?.to_ascii_uppercase();
+            Some((c, p))
+        })
+        .collect();
+    let env = variables
+        .iter()
+        .filter_map(|n| Some((n.to_string(), std::env::var(n).ok()?)))
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    Some(super::LiveSystem {
+        letter,
+        drives,
+        env,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
