@@ -63,5 +63,8 @@ fi
 x86_64-w64-mingw32-gcc -O2 -shared -o "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll" \
   tests/windows/bcryptprimitives_shim.c -ladvapi32
 
+x86_64-w64-mingw32-gcc -O2 -o /tmp/iisweep-holdopen.exe tests/windows/holdopen.c
+
 echo "== Windows checks under wine64"
-python3 tests/windows/check.py --exe "$exe" --linux target/release/iisweep --wine "$WINE"
+python3 tests/windows/check.py --exe "$exe" --linux target/release/iisweep --wine "$WINE" \
+  --prefix "$WINEPREFIX" --holdopen /tmp/iisweep-holdopen.exe

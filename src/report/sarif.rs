@@ -163,13 +163,59 @@ fn sarif_level(l: Level) -> &'static str {
 /// A path as a URI: `file://` for an absolute path, relative (to
 /// `%SRCROOT%`) otherwise, percent-encoded byte by byte.
 fn uri_of(path: &Path) -> (String, Option<&'static str>) {
-    let bytes = path_bytes(path.as_os_str());
+    uri_of_bytes(
+        &path_bytes(path.as_os_str()),
+        std::path::MAIN_SEPARATOR == '\\',
+    )
+}
+
+/// [`uri_of`] on a path's bytes. With `windows` (the system's separator
+/// is `\`), `\` separates too and becomes `/`, a drive path `C:\x` is
+/// `file:///C:/x`, a UNC path `\\host\share\x` is `file://host/share/x`,
+/// and the verbatim prefixes `\\?\` and `\\?\UNC\` are dropped.
+fn uri_of_bytes(bytes: &[u8], windows: bool) -> (String, Option<&'static str>) {
+    let converted: Vec<u8>;
+    let mut rest: &[u8] = bytes;
     let mut s = String::with_capacity(bytes.len() + 8);
-    let abs = bytes.first() == Some(&b'/');
-    if abs {
-        s.push_str("file://");
+    let abs;
+    if windows {
+        converted = bytes
+            .iter()
+            .map(|&b| if b == b'\\' { b'/' } else { b })
+            .collect();
+        rest = &converted;
+        if let Some(r) = rest.strip_prefix(b"//?/UNC/") {
+            rest = r;
+            s.push_str("file://");
+            abs = true;
+        } else {
+            if let Some(r) = rest.strip_prefix(b"//?/") {
+                rest = r;
+            }
+            let drive = rest.len() >= 2 && rest[0].is_ascii_alphabetic() && rest[1] == b':';
+            if drive {
+                s.push_str("file:///");
+                s.push(rest[0] as char);
+                s.push(':');
+                rest = &rest[2..];
+                abs = true;
+            } else if let Some(r) = rest.strip_prefix(b"//") {
+                s.push_str("file://");
+                rest = r;
+                abs = true;
+            } else {
+                abs = rest.first() == Some(&b'/');
+                if abs {
+                    s.push_str("file://");
+                }
+            }
+        }
+    } else {
+        abs = bytes.first() == Some(&b'/');
+        if abs {
+            s.push_str("file://");
+        }
     }
-    let mut rest: &[u8] = &bytes;
     if !abs {
         while let Some(r) = rest.strip_prefix(b"./") {
             rest = r;
@@ -444,6 +490,32 @@ mod tests {
         );
         let raw = crate::platform::path_from_bytes(b"d/\xff");
         assert_eq!(uri_of(&raw).0, "d/%FF");
+        // On Unix a backslash is part of a name.
+        assert_eq!(uri_of_bytes(b"a\\b", false).0, "a%5Cb");
+    }
+
+    #[test]
+    fn windows_paths_are_uris_with_slashes() {
+        let w = |p: &str| uri_of_bytes(p.as_bytes(), true);
+        assert_eq!(
+            w("samples\\x64\\a b.dll"),
+            ("samples/x64/a%20b.dll".into(), Some("%SRCROOT%"))
+        );
+        assert_eq!(w(".\\x.dll"), ("x.dll".into(), Some("%SRCROOT%")));
+        assert_eq!(
+            w("C:\\inetpub\\x.dll"),
+            ("file:///C:/inetpub/x.dll".into(), None)
+        );
+        assert_eq!(w("\\\\?\\D:\\m.dll"), ("file:///D:/m.dll".into(), None));
+        assert_eq!(
+            w("\\\\srv\\share\\m.dll"),
+            ("file://srv/share/m.dll".into(), None)
+        );
+        assert_eq!(
+            w("\\\\?\\UNC\\srv\\s\\m.dll"),
+            ("file://srv/s/m.dll".into(), None)
+        );
+        assert_eq!(w("C:\\"), ("file:///C:/".into(), None));
     }
 
     #[test]

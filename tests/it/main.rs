@@ -16,6 +16,7 @@ mod evasions;
 mod fuzz_regressions;
 mod hostile_fs;
 mod layout;
+mod limits;
 mod output_safety;
 mod rule_pack;
 mod samples;
