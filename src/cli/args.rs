@@ -509,6 +509,12 @@ pub fn scan_config(a: &ScanArgs) -> Result<ScanConfig, String> {
         )),
         None => threads,
     };
+    // rayon's global pool, sized to -j (and so to --cpu-limit): the config
+    // stage resolves registrations on it. The sweep has its own pool.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("iisweep-global-{i}"))
+        .build_global();
     let excludes = Excludes::new(&a.exclude).map_err(|e| format!("--exclude: {e}"))?;
     if a.fail_level == Level::None {
         return Err("--fail-level must be info, notice, warning or alert".into());

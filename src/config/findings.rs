@@ -718,7 +718,9 @@ impl ServerView {
     /// to what the sweep learnt about it. Sorts the findings, strongest
     /// first.
     pub fn judge_files(&mut self, files: &HashMap<std::path::PathBuf, FileSummary>) {
-        let regs = self.registrations.clone();
+        // Taken out while findings are pushed (push needs the view), and
+        // put back after: no copy of every registration.
+        let regs = std::mem::take(&mut self.registrations);
         for r in &regs {
             if !native_dll(r) || r.status != Status::Resolved || !is_native(r.kind, r.value_kind) {
                 continue;
@@ -754,6 +756,7 @@ impl ServerView {
             f.file = Some(host.clone());
             push(self, f);
         }
+        self.registrations = regs;
         self.findings.sort_by(|a, b| {
             b.score
                 .cmp(&a.score)
