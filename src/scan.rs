@@ -370,14 +370,16 @@ pub fn run(
                         }
                         Work::Archive(path, kind) => {
                             if let Some(opts) = &cfg.archives {
-                                sweep_archive(
+                                if sweep_archive(
                                     path,
                                     kind,
                                     opts,
                                     &stages,
                                     cfg.load.follow_symlinks,
                                     tx,
-                                );
+                                ) {
+                                    left.archives.fetch_add(1, Ordering::Relaxed);
+                                }
                             }
                         }
                     });
@@ -417,13 +419,17 @@ pub fn run(
     summary.fold_quiet_counts();
     summary.other_shard = left.shard.load(Ordering::Relaxed);
     summary.already_done = left.done.load(Ordering::Relaxed);
+    // Each archive on disk is a file seen (its entries are counted as
+    // their reports arrive).
+    summary.archives = left.archives.load(Ordering::Relaxed);
+    summary.files_seen += summary.archives;
     summary.elapsed = start.elapsed();
     list_error.map(|_| summary)
 }
 
 /// Sweep one archive on a worker: a report per entry (analysed like any
 /// file, from memory), and an error report on the archive when it cannot
-/// be read.
+/// be read. Returns whether the archive was opened.
 fn sweep_archive(
     path: PathBuf,
     kind: crate::archive::Kind,
@@ -431,13 +437,13 @@ fn sweep_archive(
     stages: &Stages<'_>,
     follow_symlinks: bool,
     tx: &mut SyncSender<FileReport>,
-) {
+) -> bool {
     use crate::archive::Problem;
     let file = match crate::platform::open_for_probe(&path, follow_symlinks) {
         Ok(f) => f,
         Err(e) => {
             let _ = tx.send(FileReport::new(path, Outcome::Error(e.to_string())));
-            return;
+            return false;
         }
     };
     let mut on_entry = |e: crate::archive::Entry| -> bool {
@@ -457,13 +463,15 @@ fn sweep_archive(
     if let Err(e) = crate::archive::sweep(&path, file, kind, opts, &mut on_entry) {
         let _ = tx.send(FileReport::new(path, Outcome::Error(e)));
     }
+    true
 }
 
-/// Paths left out by the selection, by reason.
+/// Paths left out by the selection, by reason, and archives opened.
 #[derive(Default)]
 struct LeftCounts {
     shard: AtomicU64,
     done: AtomicU64,
+    archives: AtomicU64,
 }
 
 impl LeftCounts {

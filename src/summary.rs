@@ -56,6 +56,9 @@ pub struct Summary {
     /// Reports that share the analysis of an earlier path with the same
     /// content (the dedupe cache).
     pub duplicates: u64,
+    /// Archives on disk opened and swept (their entries are counted as
+    /// files; each archive counts once in `files_seen` too).
+    pub archives: u64,
     /// Walked paths left to other shards (`--shard`).
     pub other_shard: u64,
     /// Walked paths an earlier sweep reported (`--skip-done`).

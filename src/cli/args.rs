@@ -596,8 +596,15 @@ fn roots_for_config(a: &ScanArgs) -> Result<Vec<PathBuf>, String> {
     let mut roots = a.paths.clone();
     if a.all_drives {
         let drives = crate::platform::fixed_drives().map_err(|e| format!("--all-drives: {e}"))?;
+        // A drive also given by hand (`c:\`, `C:`) is swept once: compared
+        // after resolving, which also settles case on Windows.
+        let given: Vec<PathBuf> = roots
+            .iter()
+            .filter_map(|r| std::fs::canonicalize(r).ok())
+            .collect();
         for d in drives {
-            if !roots.contains(&d) {
+            let same = std::fs::canonicalize(&d).is_ok_and(|c| given.contains(&c));
+            if !same && !roots.contains(&d) {
                 roots.push(d);
             }
         }

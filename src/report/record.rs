@@ -1352,6 +1352,8 @@ pub struct SummaryRecord {
     pub duplicates: u64,
     /// Analysed files that no earlier file shared: distinct contents.
     pub distinct_contents: u64,
+    /// Archives on disk opened and swept.
+    pub archives: u64,
     /// Walked paths left out: `other_shard` (`--shard`), `done`
     /// (`--skip-done`); empty when neither is given.
     pub left_out: BTreeMap<&'static str, u64>,
@@ -1406,6 +1408,7 @@ pub fn summary_record(s: &Summary) -> SummaryRecord {
         config_errors: s.config_errors,
         duplicates: s.duplicates,
         distinct_contents: s.distinct_contents(),
+        archives: s.archives,
         left_out: [("other_shard", s.other_shard), ("done", s.already_done)]
             .into_iter()
             .filter(|(_, n)| *n > 0)

@@ -472,6 +472,11 @@ fn archives_are_swept_as_files_are() {
         dir.path().as_os_str(),
     ]);
     let got = by_path(&recs);
+    // The four archives on disk are files seen too, besides their 16
+    // entries (a nested archive is a container, not a file seen).
+    let s = summary(&recs);
+    assert_eq!(s["archives"], 4, "{s}");
+    assert_eq!(s["files_seen"], 4 + 4 * names.len() as u64, "{s}");
     let mut seen = BTreeMap::new();
     for (path, r) in &got {
         let (outer, entry) = path.split_once('!').unwrap_or_else(|| panic!("{path}"));

@@ -404,7 +404,8 @@ def live_server(r, prefix):
     os.remove(z)
     t = time.time()
     try:
-        wo = r.win_run(["scan", "--all-drives", "--format", "ndjson", "-q", "-j", "2"], cwd=drive_c, exe=exe)
+        # `c:\` is also the fixed drive C: it must be swept once.
+        wo = r.win_run(["scan", "--all-drives", "c:\\", "--format", "ndjson", "-q", "-j", "2"], cwd=drive_c, exe=exe)
     finally:
         os.symlink("/", z)
     print(f"     (the sweep of C: took {time.time() - t:.1f} s)")
@@ -417,8 +418,10 @@ def live_server(r, prefix):
         and any(p.lower() == "c:\\iisweep-test.exe" for p in walked),
         f"--all-drives swept C:\\ and nothing else ({len(walked)} file records)",
     )
+    upper = [p.upper() for p in walked]
+    check(len(set(upper)) == len(upper), "--all-drives with c:\\ given too: each file once")
     servers = [x["server"]["root"] for x in recs if x.get("record") == "server"]
-    check(servers == ["C:\\"], f"the live system drive is the server's C: ({servers})")
+    check([x.upper() for x in servers] == ["C:\\"], f"the live system drive is the server's C: ({servers})")
 
     def regs(records):
         out = set()
