@@ -307,7 +307,7 @@ pub fn run(
     let (out_tx, out_rx) = sync_channel::<FileReport>(CHANNEL_BOUND);
     let mut summary = Summary::default();
     let quiet_not_pe = summary.quiet_not_pe.clone();
-    let left = LeftCounts::default();
+    let left = WalkCounts::default();
     let left = &left;
     let list_error = std::thread::scope(|s| {
         let notes = out_tx.clone();
@@ -466,15 +466,16 @@ fn sweep_archive(
     true
 }
 
-/// Paths left out by the selection, by reason, and archives opened.
+/// Counted on the walker and worker threads: paths left out by the
+/// selection, by reason, and archives opened.
 #[derive(Default)]
-struct LeftCounts {
+struct WalkCounts {
     shard: AtomicU64,
     done: AtomicU64,
     archives: AtomicU64,
 }
 
-impl LeftCounts {
+impl WalkCounts {
     fn count(&self, why: Left) {
         match why {
             Left::OtherShard => &self.shard,

@@ -493,20 +493,16 @@ pub fn trust_roots(paths: &[PathBuf]) -> Result<Arc<[crate::authenticode::UserRo
 
 /// Validate scan flags into a config.
 pub fn scan_config(a: &ScanArgs) -> Result<ScanConfig, String> {
+    let cpus = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     let threads = match a.threads {
         Some(0) => return Err("--threads must be at least 1".into()),
         Some(n) => n,
-        None => std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1),
+        None => cpus,
     };
     let threads = match a.cpu_limit {
-        Some(pct) => threads.min(threads_for_limit(
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1),
-            pct,
-        )),
+        Some(pct) => threads.min(threads_for_limit(cpus, pct)),
         None => threads,
     };
     // rayon's global pool, sized to -j (and so to --cpu-limit): the config
@@ -523,9 +519,9 @@ pub fn scan_config(a: &ScanArgs) -> Result<ScanConfig, String> {
     // while the rules compile (both are single-threaded, and neither needs
     // the other): on an image the configuration costs no wall time until
     // it is larger than the compile.
-    let config_roots = roots_for_config(a)?;
+    let roots = swept_roots(a)?;
     let (servers, rules, traces) = std::thread::scope(|s| {
-        let servers = s.spawn(|| a.config.servers(&config_roots));
+        let servers = s.spawn(|| a.config.servers(&roots));
         let rules = a.rules.compile();
         let traces = if a.no_traces || a.rules.no_default_rules {
             Ok(None)
@@ -548,7 +544,6 @@ pub fn scan_config(a: &ScanArgs) -> Result<ScanConfig, String> {
         ),
         None => None,
     };
-    let roots = roots_for_config(a)?;
     Ok(ScanConfig {
         roots,
         files_from: a.files_from.clone(),
@@ -592,7 +587,7 @@ pub fn scan_config(a: &ScanArgs) -> Result<ScanConfig, String> {
 /// The swept roots, which the config stage looks at too: the paths given,
 /// then every fixed drive with `--all-drives`; the current folder when
 /// there is nothing else to sweep.
-fn roots_for_config(a: &ScanArgs) -> Result<Vec<PathBuf>, String> {
+fn swept_roots(a: &ScanArgs) -> Result<Vec<PathBuf>, String> {
     let mut roots = a.paths.clone();
     if a.all_drives {
         let drives = crate::platform::fixed_drives().map_err(|e| format!("--all-drives: {e}"))?;

@@ -174,48 +174,18 @@ fn uri_of(path: &Path) -> (String, Option<&'static str>) {
 /// `file:///C:/x`, a UNC path `\\host\share\x` is `file://host/share/x`,
 /// and the verbatim prefixes `\\?\` and `\\?\UNC\` are dropped.
 fn uri_of_bytes(bytes: &[u8], windows: bool) -> (String, Option<&'static str>) {
-    let converted: Vec<u8>;
-    let mut rest: &[u8] = bytes;
-    let mut s = String::with_capacity(bytes.len() + 8);
-    let abs;
-    if windows {
-        converted = bytes
+    let slashed: Vec<u8>;
+    let bytes = if windows {
+        slashed = bytes
             .iter()
             .map(|&b| if b == b'\\' { b'/' } else { b })
             .collect();
-        rest = &converted;
-        if let Some(r) = rest.strip_prefix(b"//?/UNC/") {
-            rest = r;
-            s.push_str("file://");
-            abs = true;
-        } else {
-            if let Some(r) = rest.strip_prefix(b"//?/") {
-                rest = r;
-            }
-            let drive = rest.len() >= 2 && rest[0].is_ascii_alphabetic() && rest[1] == b':';
-            if drive {
-                s.push_str("file:///");
-                s.push(rest[0] as char);
-                s.push(':');
-                rest = &rest[2..];
-                abs = true;
-            } else if let Some(r) = rest.strip_prefix(b"//") {
-                s.push_str("file://");
-                rest = r;
-                abs = true;
-            } else {
-                abs = rest.first() == Some(&b'/');
-                if abs {
-                    s.push_str("file://");
-                }
-            }
-        }
+        &slashed
     } else {
-        abs = bytes.first() == Some(&b'/');
-        if abs {
-            s.push_str("file://");
-        }
-    }
+        bytes
+    };
+    let (mut s, mut rest) = uri_head(bytes, windows);
+    let abs = !s.is_empty();
     if !abs {
         while let Some(r) = rest.strip_prefix(b"./") {
             rest = r;
@@ -229,6 +199,30 @@ fn uri_of_bytes(bytes: &[u8], windows: bool) -> (String, Option<&'static str>) {
         }
     }
     (s, (!abs).then_some("%SRCROOT%"))
+}
+
+/// The `file:` scheme and authority that an absolute path (separators
+/// already `/`) starts its URI with, and the rest of the path; an empty
+/// head for a relative path.
+fn uri_head(p: &[u8], windows: bool) -> (String, &[u8]) {
+    if windows {
+        if let Some(r) = p.strip_prefix(b"//?/UNC/") {
+            return ("file://".into(), r);
+        }
+        let p = p.strip_prefix(b"//?/").unwrap_or(p);
+        if let [d, b':', rest @ ..] = p {
+            if d.is_ascii_alphabetic() {
+                return (format!("file:///{}:", *d as char), rest);
+            }
+        }
+        if let Some(r) = p.strip_prefix(b"//") {
+            return ("file://".into(), r);
+        }
+    }
+    if p.first() == Some(&b'/') {
+        return ("file://".into(), p);
+    }
+    (String::new(), p)
 }
 
 /// Sort key of a path.

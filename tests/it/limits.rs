@@ -6,19 +6,37 @@
 //! the same flags is checked under wine (`tests/windows/check.py`).
 
 use std::collections::BTreeSet;
+use std::ffi::OsStr;
 
 use serde_json::Value;
 
 use crate::common::{iisweep, ndjson, samples_root};
 
+/// `iisweep scan -q --format FORMAT ARGS...`: exit code and stdout.
+fn scan(format: &str, args: &[&OsStr]) -> (i32, Vec<u8>) {
+    let mut argv: Vec<&OsStr> = ["scan", "-q", "--format", format].map(OsStr::new).to_vec();
+    argv.extend_from_slice(args);
+    let out = iisweep(argv);
+    (out.status.code().unwrap_or(-1), out.stdout)
+}
+
+/// The JSON document's settings for a sweep of the native samples.
 fn settings(args: &[&str]) -> (i32, Value) {
     let native = samples_root().join("native");
-    let mut argv: Vec<String> = vec!["scan".into(), "--format".into(), "json".into(), "-q".into()];
-    argv.extend(args.iter().map(|s| s.to_string()));
-    argv.push(native.to_string_lossy().into_owned());
-    let out = iisweep(&argv);
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-    (out.status.code().unwrap_or(-1), doc["settings"].clone())
+    let mut argv: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
+    argv.push(native.as_os_str());
+    let (code, out) = scan("json", &argv);
+    let doc: Value = serde_json::from_slice(&out).unwrap_or(Value::Null);
+    (code, doc["settings"].clone())
+}
+
+/// The records of `kind` in a sweep, each mapped by `f`.
+fn records<T: Ord>(args: &[&OsStr], kind: &str, f: impl Fn(&Value) -> T) -> BTreeSet<T> {
+    ndjson(&scan("ndjson", args).1)
+        .iter()
+        .filter(|r| r["record"] == kind)
+        .map(f)
+        .collect()
 }
 
 #[test]
@@ -53,17 +71,10 @@ fn low_priority_is_applied_and_reported() {
     assert_eq!(s["limits"]["low_priority"], "nice 10", "{s}");
     // The same records as a sweep at normal priority.
     let native = samples_root().join("native");
-    let files = |extra: &[&str]| -> BTreeSet<String> {
-        let mut argv = vec!["scan", "--format", "ndjson", "-q", "--no-dedupe"];
-        argv.extend_from_slice(extra);
-        let p = native.to_string_lossy().into_owned();
-        let mut argv: Vec<String> = argv.into_iter().map(String::from).collect();
-        argv.push(p);
-        ndjson(&iisweep(&argv).stdout)
-            .into_iter()
-            .filter(|r| r["record"] == "file")
-            .map(|r| r.to_string())
-            .collect()
+    let files = |extra: &[&str]| {
+        let mut argv: Vec<&OsStr> = extra.iter().map(OsStr::new).collect();
+        argv.extend([OsStr::new("--no-dedupe"), native.as_os_str()]);
+        records(&argv, "file", Value::to_string)
     };
     let low = files(&["--low-priority"]);
     assert!(!low.is_empty());
@@ -85,38 +96,28 @@ fn all_drives_needs_windows() {
 fn iis_config_in_place_maps_c_onto_its_drive() {
     let img = samples_root().join("iis-images/basic");
     let apphost = img.join("Windows/System32/inetsrv/config/applicationHost.config");
-    let regs = |args: Vec<String>| -> BTreeSet<(String, String, String)> {
-        let out = iisweep(&args);
-        ndjson(&out.stdout)
-            .into_iter()
-            .filter(|r| r["record"] == "registration")
-            .map(|r| {
-                let g = &r["registration"];
-                (
-                    g["kind"].as_str().unwrap_or("").to_string(),
-                    g["name"].as_str().unwrap_or("").to_string(),
-                    g["status"].as_str().unwrap_or("").to_string(),
-                )
-            })
-            .collect()
+    let regs = |args: &[&OsStr]| {
+        records(args, "registration", |r| {
+            let g = &r["registration"];
+            (
+                g["kind"].to_string(),
+                g["name"].to_string(),
+                g["status"].to_string(),
+            )
+        })
     };
-    let s = |p: &std::path::Path| p.to_string_lossy().into_owned();
-    let base = |extra: Vec<String>| {
-        let mut v: Vec<String> = ["scan", "--format", "ndjson", "-q"]
-            .into_iter()
-            .map(String::from)
-            .collect();
-        v.extend(extra);
-        v
-    };
-    let whole = regs(base(vec![s(&img)]));
-    assert!(whole.iter().any(|(_, _, st)| st == "resolved"), "{whole:?}");
+    let whole = regs(&[img.as_os_str()]);
+    assert!(
+        whole.iter().any(|(_, _, st)| st == "\"resolved\""),
+        "{whole:?}"
+    );
     // Sweeping only the sites' folder, with the live file named: C: is
     // still the image, so the same registrations resolve.
-    let part = regs(base(vec![
-        "--iis-config".into(),
-        s(&apphost),
-        s(&img.join("inetpub")),
-    ]));
+    let inetpub = img.join("inetpub");
+    let part = regs(&[
+        OsStr::new("--iis-config"),
+        apphost.as_os_str(),
+        inetpub.as_os_str(),
+    ]);
     assert_eq!(part, whole);
 }
