@@ -114,10 +114,22 @@ pub struct Entry {
 /// Called for every entry; `false` stops.
 pub type OnEntry<'a> = dyn FnMut(Entry) -> bool + 'a;
 
+/// Asked with each entry's `archive!entry` path before it is expanded;
+/// `true` leaves the entry out unread (`--skip-done`: an earlier sweep
+/// reported it). A nested archive is asked about itself too (it is never
+/// reported as a file, so never done), then about each of its entries.
+pub type Skip<'a> = dyn Fn(&Path) -> bool + 'a;
+
+/// Leaves nothing out.
+pub fn skip_none(_: &Path) -> bool {
+    false
+}
+
 struct Ctx<'a, 'b> {
     opts: &'a ArchiveOptions,
     total: u64,
     stopped: bool,
+    skip: &'a Skip<'b>,
     on_entry: &'a mut OnEntry<'b>,
 }
 
@@ -129,20 +141,24 @@ impl Ctx<'_, '_> {
     }
 }
 
-/// Sweep the archive at `path` (already known to be of `kind`): every
-/// file entry is handed to `on_entry`. `Err` when the archive itself
-/// cannot be read (the entries before the fault have been handed over).
-pub fn sweep(
+/// Sweep the archive at `path` (already known to be of `kind`), read from
+/// `reader` (a file, or bytes in a `Cursor`): every file entry that
+/// `skip` does not leave out is handed to `on_entry`. `Err` when the
+/// archive itself cannot be read (the entries before the fault have been
+/// handed over).
+pub fn sweep<R: Read + Seek>(
     path: &Path,
-    file: std::fs::File,
+    reader: R,
     kind: Kind,
     opts: &ArchiveOptions,
+    skip: &Skip<'_>,
     on_entry: &mut OnEntry<'_>,
 ) -> Result<(), String> {
     let mut ctx = Ctx {
         opts,
         total: 0,
         stopped: false,
+        skip,
         on_entry,
     };
     let base = Container {
@@ -151,9 +167,9 @@ pub fn sweep(
         depth: 1,
     };
     match kind {
-        Kind::Zip => zip(io::BufReader::new(file), &base, &mut ctx),
-        Kind::Gzip => gzip(io::BufReader::new(file), &base, &mut ctx),
-        Kind::Tar => tar(io::BufReader::new(file), &base, &mut ctx),
+        Kind::Zip => zip(io::BufReader::new(reader), &base, &mut ctx),
+        Kind::Gzip => gzip(io::BufReader::new(reader), &base, &mut ctx),
+        Kind::Tar => tar(io::BufReader::new(reader), &base, &mut ctx),
     }
 }
 
@@ -285,7 +301,7 @@ fn zip<R: Read + Seek>(r: R, c: &Container, ctx: &mut Ctx<'_, '_>) -> Result<(),
                 continue;
             }
         };
-        if is_dir {
+        if is_dir || (ctx.skip)(&c.entry_path(&name)) {
             continue;
         }
         if over_total(c, &name, ctx) {
@@ -371,6 +387,9 @@ fn tar<R: Read>(r: R, c: &Container, ctx: &mut Ctx<'_, '_>) -> Result<(), String
             continue;
         }
         let name = e.path_bytes().into_owned();
+        if (ctx.skip)(&c.entry_path(&name)) {
+            continue;
+        }
         if over_total(c, &name, ctx) {
             return Ok(());
         }
@@ -420,6 +439,9 @@ fn gzip<R: Read>(r: R, c: &Container, ctx: &mut Ctx<'_, '_>) -> Result<(), Strin
             .unwrap_or(&base);
         stem.as_bytes().to_vec()
     };
+    if (ctx.skip)(&c.entry_path(&name)) {
+        return Ok(());
+    }
     if over_total(c, &name, ctx) {
         return Ok(());
     }
@@ -458,6 +480,7 @@ mod tests {
             std::fs::File::open(&p).unwrap(),
             kind,
             opts,
+            &skip_none,
             &mut |e| {
                 out.push(e);
                 true
@@ -610,5 +633,71 @@ mod tests {
             &ArchiveOptions::default(),
         );
         assert!(r.is_err());
+    }
+
+    #[test]
+    fn skipped_entries_are_not_expanded_and_bytes_sweep_alike() {
+        let inner = zip_of(&[("x.dll", b"MZ x", None), ("y.dll", b"MZ y", None)]);
+        let outer = zip_of(&[
+            ("a.dll", b"MZ a", None),
+            // A bomb that is done: left out unread, so no ratio cap fires.
+            ("done-bomb.bin", &vec![0u8; 8 << 20], None),
+            ("in.zip", &inner, None),
+        ]);
+        let asked = std::cell::RefCell::new(Vec::new());
+        let skip = |p: &Path| {
+            asked.borrow_mut().push(p.to_string_lossy().into_owned());
+            p == Path::new("o.zip!done-bomb.bin") || p == Path::new("o.zip!in.zip!x.dll")
+        };
+        let mut out = Vec::new();
+        // From bytes in memory (the Python bindings' route).
+        sweep(
+            Path::new("o.zip"),
+            Cursor::new(outer),
+            Kind::Zip,
+            &ArchiveOptions::default(),
+            &skip,
+            &mut |e| {
+                out.push((e.path.to_string_lossy().into_owned(), e.data));
+                true
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            vec![
+                ("o.zip!a.dll".to_string(), Ok(b"MZ a".to_vec())),
+                ("o.zip!in.zip!y.dll".to_string(), Ok(b"MZ y".to_vec())),
+            ]
+        );
+        // The nested archive is asked about itself, then its entries.
+        assert!(asked.borrow().contains(&"o.zip!in.zip!x.dll".to_string()));
+        assert!(asked.borrow().contains(&"o.zip!in.zip".to_string()));
+        // tar: the skipped entry's data is passed over.
+        let mut t = tar::Builder::new(Vec::new());
+        for (name, data) in [("d.dll", &b"MZ d"[..]), ("e.dll", &b"MZ e"[..])] {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            t.append_data(&mut h, name, data).unwrap();
+        }
+        let mut got = Vec::new();
+        sweep(
+            Path::new("t.tar"),
+            Cursor::new(t.into_inner().unwrap()),
+            Kind::Tar,
+            &ArchiveOptions::default(),
+            &|p: &Path| p == Path::new("t.tar!d.dll"),
+            &mut |e| {
+                got.push((e.path, e.data));
+                true
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            got,
+            vec![(PathBuf::from("t.tar!e.dll"), Ok(b"MZ e".to_vec()))]
+        );
     }
 }

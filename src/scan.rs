@@ -369,6 +369,15 @@ pub fn run(
                             let _ = tx.send(process_candidate(path, c, &stages));
                         }
                         Work::Archive(path, kind) => {
+                            // --skip-done reaches into archives: an entry
+                            // the earlier sweep reported is not expanded.
+                            let done = |p: &Path| {
+                                let d = cfg.select.done.as_ref().is_some_and(|d| d.contains(p));
+                                if d {
+                                    left.count(Left::Done);
+                                }
+                                d
+                            };
                             if let Some(opts) = &cfg.archives {
                                 if sweep_archive(
                                     path,
@@ -376,6 +385,7 @@ pub fn run(
                                     opts,
                                     &stages,
                                     cfg.load.follow_symlinks,
+                                    &done,
                                     tx,
                                 ) {
                                     left.archives.fetch_add(1, Ordering::Relaxed);
@@ -436,9 +446,9 @@ fn sweep_archive(
     opts: &crate::archive::ArchiveOptions,
     stages: &Stages<'_>,
     follow_symlinks: bool,
+    skip: &crate::archive::Skip<'_>,
     tx: &mut SyncSender<FileReport>,
 ) -> bool {
-    use crate::archive::Problem;
     let file = match crate::platform::open_for_probe(&path, follow_symlinks) {
         Ok(f) => f,
         Err(e) => {
@@ -446,6 +456,29 @@ fn sweep_archive(
             return false;
         }
     };
+    archive_reports(&path, file, kind, opts, stages, skip, &mut |r| {
+        tx.send(r).is_ok()
+    });
+    true
+}
+
+/// The reports of an archive's entries, read from `reader` (a file, or
+/// bytes in a `Cursor`), handed to `on_report` in archive order: each
+/// entry analysed like a file with its bytes, a per-entry report where a
+/// cap or an error stopped one, and last an error report on the archive
+/// itself when it cannot be read (the entries before the fault stand).
+/// `on_report` returning `false` stops the sweep.
+pub fn archive_reports<R: std::io::Read + std::io::Seek>(
+    path: &Path,
+    reader: R,
+    kind: crate::archive::Kind,
+    opts: &crate::archive::ArchiveOptions,
+    stages: &Stages<'_>,
+    skip: &crate::archive::Skip<'_>,
+    on_report: &mut dyn FnMut(FileReport) -> bool,
+) {
+    use crate::archive::Problem;
+    let mut going = true;
     let mut on_entry = |e: crate::archive::Entry| -> bool {
         let mut r = match e.data {
             Ok(data) => process_entry(e.path, e.chain.clone(), &data, stages),
@@ -458,12 +491,14 @@ fn sweep_archive(
             Err(Problem::Error(m)) => FileReport::new(e.path, Outcome::Error(m)),
         };
         r.containers = e.chain;
-        tx.send(r).is_ok()
+        going = on_report(r);
+        going
     };
-    if let Err(e) = crate::archive::sweep(&path, file, kind, opts, &mut on_entry) {
-        let _ = tx.send(FileReport::new(path, Outcome::Error(e)));
+    if let Err(e) = crate::archive::sweep(path, reader, kind, opts, skip, &mut on_entry) {
+        if going {
+            on_report(FileReport::new(path.to_path_buf(), Outcome::Error(e)));
+        }
     }
-    true
 }
 
 /// Counted on the walker and worker threads: paths left out by the
