@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::authenticode::{CertInfo, CodeSignature, SignatureInfo};
 use crate::dotnet::DotnetInfo;
-use crate::model::{FactValue, FileReport, Outcome, Role, RuleHit, Verdict};
+use crate::model::{Analyzed, FactValue, FileReport, Outcome, Role, RuleHit, Verdict};
 use crate::pe::{ExportTable, ImportedDll, PeFacts, RoleExport, Span, VersionInfo};
 use crate::summary::Summary;
 use crate::util::path::{extension, hex_if_not_utf8};
@@ -174,8 +174,8 @@ pub struct IisweepFile<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verdict: Option<VerdictRecord>,
     /// Matching rules, strongest first: the reasons of the verdict.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub reasons: Vec<ReasonRecord<'a>>,
+    #[serde(skip_serializing_if = "Part::is_empty_list")]
+    pub reasons: Part<'a, Vec<ReasonRecord<'a>>>,
     /// Why the rules could not run on this file.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rules_error: Option<&'a str>,
@@ -185,10 +185,10 @@ pub struct IisweepFile<'a> {
     pub is_dotnet: bool,
     /// Full PE facts.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pe: Option<PeRecord<'a>>,
+    pub pe: Option<Part<'a, PeRecord<'a>>>,
     /// .NET metadata facts (identity, components, evidence).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub dotnet: Option<DotnetRecord<'a>>,
+    pub dotnet: Option<Part<'a, DotnetRecord<'a>>>,
     /// Authenticode facts (signatures, verdicts, `microsoft_signed`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code_signature: Option<CodeSignatureRecord<'a>>,
@@ -828,6 +828,90 @@ pub struct CertRecord<'a> {
 
 /// Build the record of one report.
 pub fn file_record(r: &FileReport) -> FileRecord<'_> {
+    file_record_sharing(r, None)
+}
+
+/// A part of a record that depends on the analysis alone: built for this
+/// record, or the same part already serialized for another record that
+/// shares the analysis (the NDJSON printer's [`SharedParts`]). Both write
+/// the same bytes.
+pub enum Part<'a, T> {
+    /// Built for this record.
+    Built(T),
+    /// Serialized before (by `safe_json`, so already escaped).
+    Raw(&'a serde_json::value::RawValue),
+}
+
+impl<T> Part<'_, Vec<T>> {
+    fn is_empty_list(&self) -> bool {
+        match self {
+            Part::Built(v) => v.is_empty(),
+            Part::Raw(_) => false,
+        }
+    }
+}
+
+impl<T: Serialize> Serialize for Part<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Part::Built(t) => t.serialize(s),
+            Part::Raw(r) => r.serialize(s),
+        }
+    }
+}
+
+/// The largest parts of an analysed file's record (`iisweep.pe`,
+/// `iisweep.dotnet`, `iisweep.reasons`: most of its bytes), serialized
+/// once, for the records of other paths with the same analysis (the
+/// dedupe cache shares it).
+pub struct SharedParts {
+    pe: Option<Box<serde_json::value::RawValue>>,
+    dotnet: Option<Box<serde_json::value::RawValue>>,
+    reasons: Option<Box<serde_json::value::RawValue>>,
+}
+
+impl SharedParts {
+    /// Serialize the shared parts of `a`.
+    pub fn of(a: &Analyzed) -> serde_json::Result<SharedParts> {
+        use super::safe_json::to_raw_value as raw;
+        let hits: Vec<ReasonRecord<'_>> = a.judgement.hits.iter().map(reason_record).collect();
+        Ok(SharedParts {
+            pe: a
+                .facts
+                .pe
+                .as_ref()
+                .map(|pe| raw(&pe_record(pe)))
+                .transpose()?,
+            dotnet: a
+                .facts
+                .dotnet
+                .as_ref()
+                .map(|d| raw(&dotnet_record(d)))
+                .transpose()?,
+            reasons: (!hits.is_empty()).then(|| raw(&hits)).transpose()?,
+        })
+    }
+
+    /// Bytes held.
+    pub fn len(&self) -> usize {
+        [&self.pe, &self.dotnet, &self.reasons]
+            .iter()
+            .map(|p| p.as_ref().map_or(0, |r| r.get().len()))
+            .sum()
+    }
+
+    /// Whether nothing is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// [`file_record`], with the shared parts taken from `shared` when given
+/// (which must be [`SharedParts::of`] this report's analysis).
+pub fn file_record_sharing<'a>(
+    r: &'a FileReport,
+    shared: Option<&'a SharedParts>,
+) -> FileRecord<'a> {
     let path = &r.path;
     let mut file = EcsFile {
         path: path.to_string_lossy(),
@@ -855,7 +939,7 @@ pub fn file_record(r: &FileReport) -> FileRecord<'_> {
         decorated_roles: Vec::new(),
         role_exports: Vec::new(),
         verdict: None,
-        reasons: Vec::new(),
+        reasons: Part::Built(Vec::new()),
         rules_error: None,
         is_pe: false,
         is_dotnet: false,
@@ -914,9 +998,15 @@ pub fn file_record(r: &FileReport) -> FileRecord<'_> {
             });
             iis.roles = role_names(&facts.roles);
             iis.not_pe_reason = facts.not_pe_reason.as_deref();
-            iis.dotnet = facts.dotnet.as_ref().map(dotnet_record);
+            iis.dotnet = match shared {
+                Some(sp) => sp.dotnet.as_deref().map(Part::Raw),
+                None => facts.dotnet.as_ref().map(|d| Part::Built(dotnet_record(d))),
+            };
             iis.verdict = Some(verdict_record(j.verdict));
-            iis.reasons = j.hits.iter().map(reason_record).collect();
+            iis.reasons = match shared.and_then(|sp| sp.reasons.as_deref()) {
+                Some(raw) => Part::Raw(raw),
+                None => Part::Built(j.hits.iter().map(reason_record).collect()),
+            };
             iis.rules_error = j.rules_error.as_deref();
             event = Some(EcsEvent {
                 risk_score: f64::from(j.verdict.score),
@@ -925,7 +1015,10 @@ pub fn file_record(r: &FileReport) -> FileRecord<'_> {
             if let Some(pe) = &facts.pe {
                 iis.is_pe = true;
                 iis.is_dotnet = pe.is_dotnet();
-                iis.pe = Some(pe_record(pe));
+                iis.pe = Some(match shared.and_then(|sp| sp.pe.as_deref()) {
+                    Some(raw) => Part::Raw(raw),
+                    None => Part::Built(pe_record(pe)),
+                });
                 iis.incomplete_roles = role_names(&pe.export_roles.incomplete);
                 iis.decorated_roles = role_names(&pe.export_roles.decorated);
                 iis.role_exports = pe.export_roles.exports.iter().map(role_export).collect();

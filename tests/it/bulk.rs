@@ -197,6 +197,37 @@ fn dedupe_shares_the_analysis_and_keeps_every_record() {
     let on = ndjson_of(&["-j".as_ref(), "2".as_ref(), dir.path().as_os_str()]);
     let off = ndjson_of(&["--no-dedupe".as_ref(), dir.path().as_os_str()]);
     assert_eq!(by_path(&on), by_path(&off));
+    // Byte for byte too (records of repeated contents are written from
+    // the printer's serialized shared parts): only duplicate_of differs.
+    let lines = |args: &[&OsStr]| -> BTreeMap<String, String> {
+        let mut a: Vec<&OsStr> = ["scan", "-q", "--format", "ndjson"]
+            .map(OsStr::new)
+            .to_vec();
+        a.extend_from_slice(args);
+        String::from_utf8(iisweep(a).stdout)
+            .unwrap()
+            .lines()
+            .filter(|l| l.starts_with(r#"{"record":"file""#))
+            .map(|l| {
+                let v: Value = serde_json::from_str(l).unwrap();
+                let path = v["file"]["path"].as_str().unwrap().to_string();
+                let line = match v["iisweep"]["duplicate_of"].as_str() {
+                    Some(first) => {
+                        let field = format!(",\"duplicate_of\":{}", Value::from(first));
+                        assert!(l.contains(&field), "{l}");
+                        l.replacen(&field, "", 1)
+                    }
+                    None => l.to_string(),
+                };
+                (path, line)
+            })
+            .collect()
+    };
+    let on_lines = lines(&["-j".as_ref(), "2".as_ref(), dir.path().as_os_str()]);
+    assert_eq!(
+        on_lines,
+        lines(&["--no-dedupe".as_ref(), dir.path().as_os_str()])
+    );
     assert!(off
         .iter()
         .all(|r| r["iisweep"].get("duplicate_of").is_none()));
@@ -582,4 +613,59 @@ fn archives_are_swept_as_files_are() {
         hostile.path().join("names.zip").as_os_str(),
     ]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("a\\x1b[2Jb.dll"));
+}
+
+/// `--skip-done` reaches into archives: a resumed sweep leaves out the
+/// entries (nested ones too) the earlier sweep reported, and sweeps the
+/// rest of the same archives.
+#[test]
+fn skip_done_applies_inside_archives() {
+    let root = samples_root();
+    let files: Vec<(String, Vec<u8>)> = ["native/x64/module.dll", "dotnet/ModuleAndHandler.dll"]
+        .iter()
+        .map(|n| {
+            let name = n.rsplit('/').next().unwrap().to_string();
+            (name, std::fs::read(root.join(n)).unwrap())
+        })
+        .collect();
+    let mut entries: Vec<(&[u8], &[u8], Option<&str>)> = files
+        .iter()
+        .map(|(n, d)| (n.as_bytes(), d.as_slice(), None))
+        .collect();
+    let inner = zip_of(&entries);
+    entries.push((b"inner.zip", inner.as_slice(), None));
+    let dir = tempfile::tempdir().unwrap();
+    let swept = dir.path().join("swept");
+    std::fs::create_dir(&swept).unwrap();
+    std::fs::write(swept.join("outer.zip"), zip_of(&entries)).unwrap();
+    let full = ndjson_of(&["--no-dedupe".as_ref(), swept.as_os_str()]);
+    let full_paths: BTreeSet<String> = by_path(&full).into_keys().collect();
+    assert_eq!(full_paths.len(), 4, "{full_paths:?}");
+    // The first sweep got as far as one outer and one nested entry.
+    let keep = |r: &Value| {
+        let p = r["file"]["path"].as_str().unwrap_or("");
+        p.ends_with("outer.zip!module.dll") || p.ends_with("inner.zip!ModuleAndHandler.dll")
+    };
+    let earlier: Vec<String> = full
+        .iter()
+        .filter(|r| r["record"] == "file" && keep(r))
+        .map(|r| r.to_string())
+        .collect();
+    assert_eq!(earlier.len(), 2);
+    let done = dir.path().join("done.ndjson");
+    std::fs::write(&done, earlier.join("\n") + "\n").unwrap();
+    let rest = ndjson_of(&[
+        "--no-dedupe".as_ref(),
+        "--skip-done".as_ref(),
+        done.as_os_str(),
+        swept.as_os_str(),
+    ]);
+    let rest_paths: BTreeSet<String> = by_path(&rest).into_keys().collect();
+    assert_eq!(summary(&rest)["left_out"]["done"], 2, "{}", summary(&rest));
+    assert_eq!(rest_paths.len(), 2, "{rest_paths:?}");
+    assert!(rest_paths
+        .iter()
+        .all(|p| !p.ends_with("outer.zip!module.dll")
+            && !p.ends_with("inner.zip!ModuleAndHandler.dll")));
+    assert!(rest_paths.is_subset(&full_paths));
 }
