@@ -114,10 +114,11 @@ def analyze_content(batches: Iterable[Any], options: Dict[str, Any], path_style:
         out_records: List[str] = []
         for uri, content, mtime_us in zip(cols["path"], cols["content"], cols["mtime_us"]):
             path = record_path(uri, path_style)
-            line = scanner.analyze_json(content, path, mtime=_mtime_secs(mtime_us))
-            if report_all or _reported(line, iisweep):
-                out_paths.append(path)
-                out_records.append(line)
+            # One record, or one per entry of an archive (as the CLI).
+            for rec_path, line in _records(scanner, content, path, _mtime_secs(mtime_us)):
+                if report_all or _reported(line, iisweep):
+                    out_paths.append(rec_path)
+                    out_records.append(line)
         yield pa.RecordBatch.from_arrays(
             [pa.array(out_paths, pa.string()), pa.array(out_records, pa.string())],
             names=["path", "record"])
@@ -143,7 +144,10 @@ def analyze_by_path(batches: Iterable[Any], options: Dict[str, Any], path_style:
             path = record_path(uri, path_style)
             mtime = _mtime_secs(mtime_us)
             try:
-                if length <= cap:
+                if length <= cap or (scanner.archives and _is_archive_head(uri, path)):
+                    # An archive over the cap is opened all the same, as
+                    # the CLI opens it (its entries are capped instead);
+                    # the executor holds it in memory, as binaryFile would.
                     want = length
                 elif scanner.traces and iisweep.is_trace_target(path):
                     want = min(length, iisweep.TRACE_HEAD_BYTES)
@@ -152,19 +156,42 @@ def analyze_by_path(batches: Iterable[Any], options: Dict[str, Any], path_style:
                 with _open_input(uri) as f:
                     data = f.read(want)
                 if len(data) == length:
-                    line = scanner.analyze_json(data, path, mtime=mtime)
+                    records = _records(scanner, data, path, mtime)
                 else:
-                    line = scanner.analyze_head_json(data, length, path, mtime=mtime)
+                    records = [(path, scanner.analyze_head_json(data, length, path, mtime=mtime))]
             except (OSError, ValueError) as e:
                 # Unreadable, or changed since it was listed: the error
                 # record a sweep writes for a file it cannot read.
-                line = iisweep.error_record_json(path, str(e))
-            if report_all or _reported(line, iisweep):
-                out_paths.append(path)
-                out_records.append(line)
+                records = [(path, iisweep.error_record_json(path, str(e)))]
+            for rec_path, line in records:
+                if report_all or _reported(line, iisweep):
+                    out_paths.append(rec_path)
+                    out_records.append(line)
         yield pa.RecordBatch.from_arrays(
             [pa.array(out_paths, pa.string()), pa.array(out_records, pa.string())],
             names=["path", "record"])
+
+
+def _records(scanner: Any, data: bytes, path: str, mtime: Optional[int]) -> List[Tuple[str, str]]:
+    """(record path, NDJSON line) of a file: its one record, or a record
+    per entry when the scanner opens it as an archive."""
+    lines = scanner.scan_json(data, path, mtime=mtime)
+    if len(lines) == 1 and not _archive_magic(data[:4]):
+        return [(path, lines[0])]
+    return [(json.loads(line)["file"]["path"], line) for line in lines]
+
+
+def _archive_magic(head: bytes) -> bool:
+    return head[:2] == b"\x1f\x8b" or head[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+
+
+def _is_archive_head(uri: str, path: str) -> bool:
+    """Whether the file is one a sweep opens as an archive (its magic, or
+    a ``.tar`` name), from its first four bytes."""
+    if path.lower().endswith(".tar"):
+        return True
+    with _open_input(uri) as f:
+        return _archive_magic(f.read(4))
 
 
 def _reported(line: str, iisweep: Any) -> bool:
@@ -421,6 +448,10 @@ def arg_parser() -> argparse.ArgumentParser:
                    help="MZ files larger than SIZE are reported as skipped (default 64M)")
     p.add_argument("--rule-timeout", type=int, default=None, metavar="SECS")
     p.add_argument("--report-all", action="store_true", help="also write records of non-PE files")
+    p.add_argument("--no-archives", action="store_true",
+                   help="do not open ZIP, gzip and tar files (the CLI's --no-archives)")
+    p.add_argument("--archive-password", action="append", default=[], metavar="PW",
+                   help="also try PW on encrypted ZIP entries, after 'infected' (repeatable)")
     p.add_argument("--path-style", choices=["local", "uri"], default="local",
                    help="file: URIs as local paths (default; the CLI's paths) or keep URIs")
     p.add_argument("--hidden", choices=["read", "skip"], default="read",
@@ -473,6 +504,10 @@ def scanner_options_from(args: argparse.Namespace) -> Dict[str, Any]:
         opts["max_filesize"] = args.max_filesize
     if args.rule_timeout is not None:
         opts["rule_timeout"] = args.rule_timeout
+    if args.no_archives:
+        opts["archives"] = False
+    if args.archive_password:
+        opts["archive_passwords"] = list(args.archive_password)
     return opts
 
 

@@ -25,11 +25,12 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyString};
 
+use iisweep::archive::{self, ArchiveOptions};
 use iisweep::load::LoadOptions;
 use iisweep::model::{FileReport, Outcome, SkipReason};
-use iisweep::report::record::{file_record, SCHEMA_VERSION};
+use iisweep::report::record::SCHEMA_VERSION;
 use iisweep::rules::{self, traces, RuleOptions, RuleSet};
-use iisweep::scan::{process_bytes, process_path, Stages};
+use iisweep::scan::{archive_reports, process_bytes, process_path, Stages};
 use iisweep::AnalyzeOptions;
 
 /// The CLI's `--max-filesize` default (64 MiB).
@@ -48,6 +49,8 @@ struct Scanner {
     analyze: AnalyzeOptions,
     default_rules: bool,
     rule_paths: Vec<PathBuf>,
+    /// How `scan_json` opens archives (`None`: it does not).
+    archives: Option<ArchiveOptions>,
 }
 
 /// Bytes handed over from Python: borrowed from an immutable `bytes`
@@ -161,6 +164,10 @@ impl Scanner {
         dotnet = true,
         il = true,
         authenticode = true,
+        archives = true,
+        archive_passwords = Vec::new(),
+        archive_depth = archive::DEFAULT_DEPTH,
+        archive_max_total = archive::DEFAULT_MAX_TOTAL,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -178,6 +185,10 @@ impl Scanner {
         dotnet: bool,
         il: bool,
         authenticode: bool,
+        archives: bool,
+        archive_passwords: Vec<String>,
+        archive_depth: u32,
+        archive_max_total: u64,
     ) -> PyResult<Self> {
         if rule_timeout == 0 {
             return Err(PyValueError::new_err(
@@ -234,6 +245,16 @@ impl Scanner {
             },
             default_rules,
             rule_paths: rules,
+            // The CLI's archive settings, field for field.
+            archives: archives.then(|| ArchiveOptions {
+                passwords: std::iter::once("infected".to_string())
+                    .chain(archive_passwords)
+                    .map(String::into_bytes)
+                    .collect(),
+                max_depth: archive_depth.max(1),
+                max_entry: max_filesize,
+                max_total: archive_max_total,
+            }),
         })
     }
 
@@ -252,6 +273,50 @@ impl Scanner {
         let bytes = data.as_slice();
         let path = path_or_empty(path);
         Ok(py.detach(|| json_line(&self.report_of_bytes(path, bytes, mtime))))
+    }
+
+    /// The records a sweep writes for a file with these bytes at `path`:
+    /// one record per entry when it is an archive a sweep opens (ZIP,
+    /// gzip, tar; judged by its first four bytes and, for tar, its name,
+    /// as the sweep's probe does), in archive order, ending with an error
+    /// record on the archive when it cannot be read; otherwise the one
+    /// record of `analyze_json`. Entries are expanded in memory only.
+    #[pyo3(signature = (data, path = None, *, mtime = None))]
+    fn scan_json(
+        &self,
+        py: Python<'_>,
+        data: &Bound<'_, PyAny>,
+        path: Option<PathBuf>,
+        mtime: Option<i64>,
+    ) -> PyResult<Vec<String>> {
+        let data = data_of(data)?;
+        let bytes = data.as_slice();
+        let path = path_or_empty(path);
+        Ok(py.detach(|| {
+            let head = &bytes[..bytes.len().min(4)];
+            let kind = self
+                .archives
+                .as_ref()
+                .filter(|_| !head.starts_with(b"MZ"))
+                .and_then(|opts| archive::kind_of(head, &path).map(|k| (opts, k)));
+            let Some((opts, kind)) = kind else {
+                return vec![json_line(&self.report_of_bytes(path, bytes, mtime))];
+            };
+            let mut lines = Vec::new();
+            archive_reports(
+                &path,
+                std::io::Cursor::new(bytes),
+                kind,
+                opts,
+                &self.stages(),
+                &archive::skip_none,
+                &mut |r| {
+                    lines.push(json_line(&r));
+                    true
+                },
+            );
+            lines
+        }))
     }
 
     /// The record of a file of `size` bytes of which only the first bytes,
@@ -412,57 +477,12 @@ impl Scanner {
     }
 }
 
-/// A report as the NDJSON printer writes it: serde_json with the printer's
-/// extra escapes (`report::safe_json`, crate-private in the library).
+/// A report as the NDJSON printer writes it (the library's own function,
+/// so the printer's escapes are not copied here).
 fn json_line(r: &FileReport) -> String {
-    let text = serde_json::to_string(&file_record(r)).expect("records always serialize");
-    safe_escape(text)
+    iisweep::report::ndjson::file_line(r)
 }
 
-/// Writes as `\uXXXX` every character the library's terminal escaping
-/// escapes (C0 and C1 controls, DEL, bidirectional overrides, zero-width
-/// and other invisible format characters; `util::escape::needs_escape`,
-/// crate-private). serde_json has already escaped C0, `"` and `\`, and
-/// such characters occur only inside strings, so escaping them in the whole
-/// text is what the library's formatter does fragment by fragment.
-fn safe_escape(text: String) -> String {
-    if text.bytes().all(|b| b < 0x7f) {
-        return text;
-    }
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        if needs_escape(c) {
-            let mut units = [0u16; 2];
-            for u in c.encode_utf16(&mut units) {
-                out.push_str(&format!("\\u{u:04x}"));
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// `iisweep::util::escape::needs_escape`, copied (it is crate-private).
-fn needs_escape(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{202a}'..='\u{202e}'
-                | '\u{2066}'..='\u{2069}'
-                | '\u{200b}'..='\u{200f}'
-                | '\u{2060}'..='\u{2064}'
-                | '\u{feff}'
-                | '\u{061c}'
-                | '\u{180e}'
-                | '\u{00ad}'
-                | '\u{2028}'
-                | '\u{2029}'
-        )
-}
-
-/// Whether the trace layer reads a file with this name (`*.ps1`, `*.psm1`,
-/// `*.bat`, `*.cmd`, `ConsoleHost_history.txt`).
 #[pyfunction]
 fn is_trace_target(path: PathBuf) -> bool {
     traces::is_target(Path::new(&path))

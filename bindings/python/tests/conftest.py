@@ -41,10 +41,11 @@ def per_file_flags() -> List[str]:
     return flags
 
 
-def cli_records(*roots: Path, extra=()) -> Dict[str, str]:
+def cli_records(*roots: Path, extra=(), archives: bool = False) -> Dict[str, str]:
     """The CLI's NDJSON ``file`` lines by path, for a sweep of ``roots``
-    with :func:`per_file_flags`."""
-    cmd = [str(cli_binary()), "scan", "--format", "ndjson", *per_file_flags(),
+    with :func:`per_file_flags` (archives opened when ``archives``)."""
+    flags = [f for f in per_file_flags() if archives is False or f != "--no-archives"]
+    cmd = [str(cli_binary()), "scan", "--format", "ndjson", *flags,
            "-q", *extra, *map(str, roots)]
     out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
     # Exit bits: 1 = a file reached --fail-level, 4 = per-file errors;

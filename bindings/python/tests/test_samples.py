@@ -116,3 +116,68 @@ def test_options_match_cli_flags(tmp_path):
     s = iisweep.Scanner(entropy_all=True, il=False, authenticode=False)
     for p, line in cli.items():
         assert s.analyze_json(Path(p).read_bytes(), p, mtime=_mtime(Path(p))) == line
+
+
+def _archives(tmp_path: Path) -> Path:
+    """A folder of archives holding samples: a plain ZIP, the same ZIP
+    inside a tar.gz, a cut ZIP, and the encrypted fixtures of
+    tests/fixtures/archives (ZipCrypto with the default password, and one
+    whose password is not in the list; the zipfile module writes no
+    encryption)."""
+    import io
+    import shutil
+    import tarfile
+    import zipfile
+    names = ["native/x64/module.dll", "dotnet/ModuleAndHandler.dll", "families/iisraid_like.dll"]
+    plain = io.BytesIO()
+    with zipfile.ZipFile(plain, "w", zipfile.ZIP_DEFLATED) as z:
+        for n in names:
+            z.write(SAMPLES / n, "in/" + n.rsplit("/", 1)[-1])
+        z.writestr("readme.txt", "not a PE")
+    root = tmp_path / "archives"
+    root.mkdir()
+    (root / "plain.zip").write_bytes(plain.getvalue())
+    tgz = io.BytesIO()
+    with tarfile.open(fileobj=tgz, mode="w:gz") as t:
+        info = tarfile.TarInfo("sub/plain.zip")
+        info.size = len(plain.getvalue())
+        t.addfile(info, io.BytesIO(plain.getvalue()))
+    (root / "nested.tgz").write_bytes(tgz.getvalue())
+    fixtures = REPO / "tests" / "fixtures" / "archives"
+    for f in ("zipcrypto.zip", "wrong_password.zip"):
+        shutil.copy(fixtures / f, root / f)
+    (root / "cut.zip").write_bytes(plain.getvalue()[:-10])
+    return root
+
+
+def test_scan_opens_archives_as_the_cli_does(scanner, tmp_path):
+    root = _archives(tmp_path)
+    # --report-all: not_pe entries show, as scan() returns them.
+    cli = cli_records(root, extra=["--report-all"], archives=True)
+    ours = {}
+    for f in sorted(root.iterdir()):
+        lines = scanner.scan_json(f.read_bytes(), str(f))
+        assert lines, f
+        for line in lines:
+            ours[json.loads(line)["file"]["path"]] = line
+    assert sorted(ours) == sorted(cli)
+    diff = [p for p in ours if ours[p] != cli[p]]
+    assert not diff, f"{len(diff)} differ, first {diff[0]}:\nours {ours[diff[0]]}\ncli  {cli[diff[0]]}"
+    recs = {p: json.loads(line) for p, line in ours.items()}
+    nested = [p for p in recs if "nested.tgz!sub/plain.zip!in/module.dll" in p]
+    assert nested and len(recs[nested[0]]["iisweep"]["containers"]) == 2
+    cut = recs[str(root / "cut.zip")]
+    assert cut["iisweep"]["status"] == "error"
+    # A DLL that is not an archive gives its one record; archives=False
+    # gives the archive's own (not_pe) record.
+    dll = SAMPLES / "native/x64/module.dll"
+    assert scanner.scan_json(dll.read_bytes(), str(dll)) == [scanner.analyze_json(dll.read_bytes(), str(dll))]
+    plain = (root / "plain.zip").read_bytes()
+    off = iisweep.Scanner(archives=False, traces=False).scan(plain, "p.zip")
+    assert [r["iisweep"]["status"] for r in off] == ["not_pe"]
+    # An extra password opens what the default list cannot.
+    locked = (root / "wrong_password.zip").read_bytes()
+    assert [r["iisweep"]["status"] for r in scanner.scan(locked, "w.zip")] == ["error"]
+    opened = iisweep.Scanner(archive_passwords=["not-in-the-list"]).scan(locked, "w.zip")
+    assert [r["iisweep"]["status"] for r in opened] == ["analyzed"]
+    assert opened[0]["file"]["path"] == "w.zip!module.dll"

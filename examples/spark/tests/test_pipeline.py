@@ -54,8 +54,9 @@ def per_file_flags():
     return flags
 
 
-def cli_lines(*roots: Path, extra=()) -> Dict[str, str]:
-    cmd = [str(cli_binary()), "scan", "--format", "ndjson", *per_file_flags(),
+def cli_lines(*roots: Path, extra=(), archives: bool = False) -> Dict[str, str]:
+    flags = [f for f in per_file_flags() if archives is False or f != "--no-archives"]
+    cmd = [str(cli_binary()), "scan", "--format", "ndjson", *flags,
            "-q", "-j", "2", *extra, *map(str, roots)]
     out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
     assert out.returncode in (0, 1, 4, 5), out.stderr.decode(errors="replace")
@@ -216,6 +217,51 @@ def test_hidden_large_and_odd_names(spark, tmp_path):
                                   hidden="skip")
     assert {r["path"] for r in skipped.collect()} == {
         p for p in cli if "/_" not in p.replace(str(root), "") and "/." not in p.replace(str(root), "")}
+
+
+def test_archives_as_the_cli_opens_them(spark, tmp_path):
+    """Archives are opened as the CLI opens them: a ZIP read by binaryFile,
+    a tar.gz inside it, a hidden ZIP and one over the cap (both read by
+    path), each entry a record at ``archive!entry``."""
+    import io
+    import tarfile
+    import zipfile
+
+    root = tmp_path / "arch"
+    root.mkdir()
+    z = io.BytesIO()
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as f:
+        f.write(MODULE, "m/module.dll")
+        f.write(SAMPLES / "dotnet/ModuleAndHandler.dll", "ModuleAndHandler.dll")
+    tgz = io.BytesIO()
+    with tarfile.open(fileobj=tgz, mode="w:gz") as t:
+        info = tarfile.TarInfo("inner/plain.zip")
+        info.size = len(z.getvalue())
+        t.addfile(info, io.BytesIO(z.getvalue()))
+    outer = io.BytesIO()
+    with zipfile.ZipFile(outer, "w", zipfile.ZIP_STORED) as f:
+        f.writestr("nested.tgz", tgz.getvalue())
+        f.write(SAMPLES / "families/iisraid_like.dll", "iisraid_like.dll")
+    (root / "plain.zip").write_bytes(z.getvalue())
+    (root / "outer.zip").write_bytes(outer.getvalue())
+    (root / "_hidden.zip").write_bytes(z.getvalue())
+    cap = 64 * 1024
+    big = io.BytesIO()
+    with zipfile.ZipFile(big, "w", zipfile.ZIP_STORED) as f:
+        f.write(MODULE, "module.dll")
+        f.writestr("pad.bin", os.urandom(2 * cap))
+    (root / "big.zip").write_bytes(big.getvalue())
+    assert (root / "big.zip").stat().st_size > cap >= MODULE.stat().st_size
+    lines = iisweep_spark.sweep(spark, [str(root)], scanner_options={"max_filesize": cap})
+    ours = {r["path"]: r["record"] for r in lines.collect()}
+    cli = cli_lines(root, extra=["--max-filesize", str(cap)], archives=True)
+    assert_same_lines(ours, cli)
+    assert str(root / "outer.zip!nested.tgz!inner/plain.zip!m/module.dll") in ours
+    assert str(root / "_hidden.zip!m/module.dll") in ours
+    assert str(root / "big.zip!module.dll") in ours
+    # --no-archives: the archives are quiet non-PE files, as in the CLI.
+    off = iisweep_spark.sweep(spark, [str(root)], scanner_options={"archives": False})
+    assert off.count() == 0
 
 
 def test_spark_submit_with_user_rules(tmp_path):

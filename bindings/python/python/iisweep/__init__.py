@@ -98,6 +98,13 @@ class Scanner:
     :param dotnet: read .NET metadata (``--no-dotnet`` is ``False``).
     :param il: analyse the IL of managed components (``--no-il``).
     :param authenticode: check signatures (``--no-authenticode``).
+    :param archives: let :meth:`scan` open ZIP, gzip and tar data and
+        report its entries (``--no-archives`` is ``False``).
+    :param archive_passwords: passwords tried on encrypted ZIP entries
+        after ``infected`` (``--archive-password``).
+    :param archive_depth: nesting levels opened (``--archive-depth``).
+    :param archive_max_total: most bytes expanded from one archive
+        (``--archive-max-total``).
     :raises ValueError: a rule that does not compile, a missing rule path,
         an unreadable trust root, ``rule_timeout`` of 0.
     """
@@ -121,13 +128,21 @@ class Scanner:
         dotnet: bool = True,
         il: bool = True,
         authenticode: bool = True,
+        archives: bool = True,
+        archive_passwords: Sequence[str] = (),
+        archive_depth: int = 3,
+        archive_max_total: int = 4 << 30,
     ) -> None:
         if isinstance(rules, (str, os.PathLike)):
             rules = [rules]
         if isinstance(trust_roots, (str, os.PathLike)):
             trust_roots = [trust_roots]
+        if isinstance(archive_passwords, str):
+            archive_passwords = [archive_passwords]
+        archive_passwords = [str(p) for p in archive_passwords]
         for name, value in (("max_filesize", max_filesize), ("rule_timeout", rule_timeout),
-                            ("max_matches_per_pattern", max_matches_per_pattern)):
+                            ("max_matches_per_pattern", max_matches_per_pattern),
+                            ("archive_depth", archive_depth), ("archive_max_total", archive_max_total)):
             if isinstance(value, bool) or not isinstance(value, int):
                 raise TypeError(f"{name} must be an int, not {type(value).__name__}")
             if value < 0:
@@ -139,23 +154,27 @@ class Scanner:
             default_rules=default_rules, traces=traces, max_filesize=max_filesize,
             rule_timeout=rule_timeout, max_matches_per_pattern=max_matches_per_pattern,
             rule_gating=rule_gating, gate_user_rules=gate_user_rules, trust_roots=trust_roots,
-            entropy_all=entropy_all, dotnet=dotnet, il=il, authenticode=authenticode)
+            entropy_all=entropy_all, dotnet=dotnet, il=il, authenticode=authenticode,
+            archives=archives, archive_passwords=archive_passwords, archive_depth=archive_depth,
+            archive_max_total=archive_max_total)
+        archive = dict(archives=bool(archives), archive_passwords=archive_passwords,
+                       archive_depth=archive_depth, archive_max_total=archive_max_total)
         if rule_texts:
             self._native = _with_rule_texts(rule_texts, lambda paths: self._build(
                 rules + paths, default_rules, traces, max_filesize, rule_timeout,
                 max_matches_per_pattern, rule_gating, gate_user_rules, trust_roots,
-                entropy_all, dotnet, il, authenticode))
+                entropy_all, dotnet, il, authenticode, archive))
         else:
             self._native = self._build(
                 rules, default_rules, traces, max_filesize, rule_timeout,
                 max_matches_per_pattern, rule_gating, gate_user_rules, trust_roots,
-                entropy_all, dotnet, il, authenticode)
+                entropy_all, dotnet, il, authenticode, archive)
 
     @staticmethod
     def _build(rules: List[str], default_rules: bool, traces: bool, max_filesize: int,
                rule_timeout: int, max_matches_per_pattern: int, rule_gating: bool,
                gate_user_rules: bool, trust_roots: Sequence[PathLike], entropy_all: bool,
-               dotnet: bool, il: bool, authenticode: bool) -> Any:
+               dotnet: bool, il: bool, authenticode: bool, archive: Dict[str, Any]) -> Any:
         return _native.Scanner(
             rules,
             default_rules=bool(default_rules),
@@ -170,6 +189,7 @@ class Scanner:
             dotnet=bool(dotnet),
             il=bool(il),
             authenticode=bool(authenticode),
+            **archive,
         )
 
     def analyze(self, data: Bytes, path: Optional[PathLike] = None, *, mtime: MTime = None) -> Record:
@@ -189,6 +209,23 @@ class Scanner:
         """:meth:`analyze` as the NDJSON line itself (no newline), byte for
         byte what ``iisweep scan --format ndjson`` writes."""
         return self._native.analyze_json(data, _path(path), mtime=_mtime(mtime))
+
+    def scan(self, data: Bytes, path: Optional[PathLike] = None, *, mtime: MTime = None) -> List[Record]:
+        """The records a sweep writes for a file with ``data`` at ``path``.
+
+        An archive a sweep opens (ZIP, gzip, tar; see ``archives``) gives
+        one record per entry, in archive order, each at
+        ``path!entry`` with ``iisweep.containers``, expanded in memory and
+        never written; a corrupt archive ends with an error record on
+        ``path``. Any other data gives ``[analyze(data, path)]``. As with
+        :meth:`analyze`, records a sweep would not print (``not_pe``) are
+        included: filter with :func:`is_reported`.
+        """
+        return [json.loads(line) for line in self.scan_json(data, path, mtime=mtime)]
+
+    def scan_json(self, data: Bytes, path: Optional[PathLike] = None, *, mtime: MTime = None) -> List[str]:
+        """:meth:`scan` as NDJSON lines (no newlines)."""
+        return self._native.scan_json(data, _path(path), mtime=_mtime(mtime))
 
     def analyze_head(self, head: Bytes, size: int, path: Optional[PathLike] = None, *,
                      mtime: MTime = None) -> Record:
@@ -258,6 +295,11 @@ class Scanner:
     def traces(self) -> bool:
         """Whether scripts and shell history are read for install traces."""
         return self._native.traces
+
+    @property
+    def archives(self) -> bool:
+        """Whether :meth:`scan` opens archives."""
+        return bool(self._options["archives"])
 
     @property
     def max_filesize(self) -> int:

@@ -27,7 +27,12 @@ class Scanner:
         dotnet: bool = ...,
         il: bool = ...,
         authenticode: bool = ...,
+        archives: bool = ...,
+        archive_passwords: Sequence[str] = ...,
+        archive_depth: int = ...,
+        archive_max_total: int = ...,
     ) -> None: ...
+    def scan_json(self, data: _Bytes, path: Optional[str] = None, *, mtime: Optional[int] = None) -> List[str]: ...
     def analyze_json(self, data: _Bytes, path: Optional[str] = None, *, mtime: Optional[int] = None) -> str: ...
     def analyze_head_json(
         self, head: _Bytes, size: int, path: Optional[str] = None, *, mtime: Optional[int] = None
