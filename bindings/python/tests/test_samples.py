@@ -11,7 +11,7 @@ import pytest
 
 import iisweep
 
-from conftest import SAMPLES, cli_records, manifest_entries
+from conftest import REPO, SAMPLES, cli_records, manifest_entries
 
 LEVELS = ["none", "info", "notice", "warning", "alert"]
 
