@@ -16,7 +16,9 @@
 
 use std::io::{self, BufRead};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::SyncSender;
+use std::sync::{Mutex, PoisonError};
 
 use globset::{GlobSet, GlobSetBuilder};
 use ignore::{WalkBuilder, WalkState};
@@ -211,43 +213,142 @@ pub fn walk_roots(
     });
 }
 
+/// Longest line of a `--files-from` list (a path is far shorter; a list
+/// without newlines must not be read into memory whole).
+const MAX_LIST_LINE: u64 = 64 << 10;
+
 /// Read newline-separated paths from `list` (`-` for stdin) and feed them
 /// through the same checks as roots: directories are walked, files sent.
+/// Streamed: `opts.threads` threads take lines in turn from one buffered
+/// reader (each line's `lstat` and the probe behind `on_file` are what
+/// costs, so one thread would leave the others idle), and memory stays
+/// flat however long the list is. A line over 64 KiB is an error note on
+/// that line, and the list goes on.
 pub fn walk_list(
     list: &Path,
     opts: &DiscoverOptions,
     on_file: &OnFile<'_>,
     notes: &SyncSender<FileReport>,
 ) -> io::Result<()> {
-    let reader: Box<dyn BufRead> = if list == Path::new("-") {
+    let reader: Box<dyn BufRead + Send> = if list == Path::new("-") {
         Box::new(io::BufReader::new(io::stdin()))
     } else {
-        Box::new(io::BufReader::new(std::fs::File::open(list)?))
+        Box::new(io::BufReader::with_capacity(
+            1 << 16,
+            std::fs::File::open(list)?,
+        ))
     };
-    for line in reader.split(b'\n') {
-        let mut line = line?;
-        if line.last() == Some(&b'\r') {
-            line.pop();
-        }
-        if line.is_empty() {
-            continue;
-        }
-        let path = platform::path_from_bytes(&line);
-        match std::fs::symlink_metadata(&path) {
-            Ok(m) if m.is_dir() => walk_roots(std::slice::from_ref(&path), opts, on_file, notes),
-            Ok(_) => {
-                if let Some(r) = check_root(&path, opts) {
-                    let _ = notes.send(r);
-                } else if !on_file(path) {
-                    break;
+    let lines = Mutex::new((reader, 0u64));
+    let stop = AtomicBool::new(false);
+    let failed: Mutex<Option<io::Error>> = Mutex::new(None);
+    std::thread::scope(|s| {
+        for _ in 0..opts.threads.max(1) {
+            let notes = notes.clone();
+            let (lines, stop, failed) = (&lines, &stop, &failed);
+            s.spawn(move || {
+                let mut line = Vec::new();
+                while !stop.load(Ordering::Relaxed) {
+                    line.clear();
+                    let (read, n) = {
+                        let mut g = lines.lock().unwrap_or_else(PoisonError::into_inner);
+                        g.1 += 1;
+                        (read_line(&mut *g.0, &mut line), g.1)
+                    };
+                    match read {
+                        Ok(None) => break,
+                        Ok(Some(true)) => {
+                            let _ = notes.send(note(
+                                PathBuf::from(format!("{}:{n}", list.display())),
+                                Outcome::Error(format!(
+                                    "--files-from line {n}: longer than {MAX_LIST_LINE} bytes; skipped"
+                                )),
+                            ));
+                        }
+                        Ok(Some(false)) => {
+                            if !list_entry(&line, opts, on_file, &notes) {
+                                stop.store(true, Ordering::Relaxed);
+                            }
+                        }
+                        Err(e) => {
+                            *failed.lock().unwrap_or_else(PoisonError::into_inner) = Some(e);
+                            stop.store(true, Ordering::Relaxed);
+                        }
+                    }
                 }
+            });
+        }
+    });
+    match failed.into_inner().unwrap_or_else(PoisonError::into_inner) {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// One line of a list into `line` (without its `\n`): `None` at the end,
+/// `Some(true)` when the line is over [`MAX_LIST_LINE`] (the rest of it is
+/// read past), `Some(false)` otherwise.
+fn read_line(r: &mut dyn BufRead, line: &mut Vec<u8>) -> io::Result<Option<bool>> {
+    let n = io::Read::take(&mut *r, MAX_LIST_LINE + 1).read_until(b'\n', line)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    if line.last() == Some(&b'\n') {
+        line.pop();
+        return Ok(Some(false));
+    }
+    if (n as u64) <= MAX_LIST_LINE {
+        return Ok(Some(false)); // the last line, without a newline
+    }
+    // Too long: skip to the end of this line.
+    loop {
+        let buf = r.fill_buf()?;
+        if buf.is_empty() {
+            break;
+        }
+        match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => {
+                r.consume(i + 1);
+                break;
             }
-            Err(e) => {
-                let _ = notes.send(note(path, Outcome::Error(e.to_string())));
+            None => {
+                let len = buf.len();
+                r.consume(len);
             }
         }
     }
-    Ok(())
+    Ok(Some(true))
+}
+
+/// One path of a `--files-from` list: walked when a directory, checked
+/// and handed to `on_file` when a file. `false` stops the sweep.
+fn list_entry(
+    line: &[u8],
+    opts: &DiscoverOptions,
+    on_file: &OnFile<'_>,
+    notes: &SyncSender<FileReport>,
+) -> bool {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    if line.is_empty() {
+        return true;
+    }
+    let path = platform::path_from_bytes(line);
+    match std::fs::symlink_metadata(&path) {
+        Ok(m) if m.is_dir() => {
+            walk_roots(std::slice::from_ref(&path), opts, on_file, notes);
+            true
+        }
+        Ok(_) => match check_root(&path, opts) {
+            Some(r) => {
+                let _ = notes.send(r);
+                true
+            }
+            None => on_file(path),
+        },
+        Err(e) => {
+            let _ = notes.send(note(path, Outcome::Error(e.to_string())));
+            true
+        }
+    }
 }
 
 /// Checks on a path named by the user: excluded, a symlink not to follow,

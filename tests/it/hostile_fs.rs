@@ -192,6 +192,9 @@ fn files_from_stdin_and_list() {
     let mut text = Vec::new();
     text.extend_from_slice(t.root.join("pipe.dll").as_os_str().as_bytes());
     text.push(b'\n');
+    // A line over the 64 KiB cap: an error on that line, and the list goes on.
+    text.extend_from_slice(&vec![b'a'; 70_000]);
+    text.push(b'\n');
     text.extend_from_slice(
         t.root
             .join(OsStr::from_bytes(b"bad\xff\xfeutf8.dll"))
@@ -211,6 +214,9 @@ fn files_from_stdin_and_list() {
     let s = &recs.last().unwrap()["summary"];
     assert_eq!(s["components"], 1);
     assert_eq!(s["skipped"]["special_file"], 1);
-    assert_eq!(s["errors"], 1);
+    assert_eq!(s["errors"], 2);
+    assert!(recs.iter().any(|r| r["iisweep"]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("line 2: longer than"))));
     assert_eq!(code, 5);
 }
