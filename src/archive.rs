@@ -84,6 +84,17 @@ pub fn kind_of(head: &[u8], path: &Path) -> Option<Kind> {
     }
 }
 
+/// How a sweep's probe judges a file: by its first four bytes (fewer in a
+/// shorter file; the rest are not looked at) and its name. An `MZ` file
+/// is never an archive.
+pub fn probe_kind(head: &[u8], path: &Path) -> Option<Kind> {
+    let head = &head[..head.len().min(4)];
+    if head.starts_with(b"MZ") {
+        return None;
+    }
+    kind_of(head, path)
+}
+
 fn is_tar(head: &[u8]) -> bool {
     head.get(257..262) == Some(b"ustar")
 }
@@ -120,20 +131,21 @@ pub type OnEntry<'a> = dyn FnMut(Entry) -> bool + 'a;
 /// reported as a file, so never done), then about each of its entries.
 pub type Skip<'a> = dyn Fn(&Path) -> bool + 'a;
 
-/// Leaves nothing out.
-pub fn skip_none(_: &Path) -> bool {
-    false
-}
-
 struct Ctx<'a, 'b> {
     opts: &'a ArchiveOptions,
     total: u64,
     stopped: bool,
-    skip: &'a Skip<'b>,
+    skip: Option<&'a Skip<'b>>,
     on_entry: &'a mut OnEntry<'b>,
 }
 
 impl Ctx<'_, '_> {
+    /// Whether `skip` leaves entry `name` of `c` out (its path is built
+    /// only when there is a `skip`).
+    fn skips(&self, c: &Container, name: &[u8]) -> bool {
+        self.skip.is_some_and(|skip| skip(&c.entry_path(name)))
+    }
+
     fn emit(&mut self, e: Entry) {
         if !(self.on_entry)(e) {
             self.stopped = true;
@@ -143,7 +155,7 @@ impl Ctx<'_, '_> {
 
 /// Sweep the archive at `path` (already known to be of `kind`), read from
 /// `reader` (a file, or bytes in a `Cursor`): every file entry that
-/// `skip` does not leave out is handed to `on_entry`. `Err` when the
+/// `skip` (when given) does not leave out is handed to `on_entry`. `Err` when the
 /// archive itself cannot be read (the entries before the fault have been
 /// handed over).
 pub fn sweep<R: Read + Seek>(
@@ -151,7 +163,7 @@ pub fn sweep<R: Read + Seek>(
     reader: R,
     kind: Kind,
     opts: &ArchiveOptions,
-    skip: &Skip<'_>,
+    skip: Option<&Skip<'_>>,
     on_entry: &mut OnEntry<'_>,
 ) -> Result<(), String> {
     let mut ctx = Ctx {
@@ -301,7 +313,7 @@ fn zip<R: Read + Seek>(r: R, c: &Container, ctx: &mut Ctx<'_, '_>) -> Result<(),
                 continue;
             }
         };
-        if is_dir || (ctx.skip)(&c.entry_path(&name)) {
+        if is_dir || ctx.skips(c, &name) {
             continue;
         }
         if over_total(c, &name, ctx) {
@@ -387,7 +399,7 @@ fn tar<R: Read>(r: R, c: &Container, ctx: &mut Ctx<'_, '_>) -> Result<(), String
             continue;
         }
         let name = e.path_bytes().into_owned();
-        if (ctx.skip)(&c.entry_path(&name)) {
+        if ctx.skips(c, &name) {
             continue;
         }
         if over_total(c, &name, ctx) {
@@ -439,7 +451,7 @@ fn gzip<R: Read>(r: R, c: &Container, ctx: &mut Ctx<'_, '_>) -> Result<(), Strin
             .unwrap_or(&base);
         stem.as_bytes().to_vec()
     };
-    if (ctx.skip)(&c.entry_path(&name)) {
+    if ctx.skips(c, &name) {
         return Ok(());
     }
     if over_total(c, &name, ctx) {
@@ -480,7 +492,7 @@ mod tests {
             std::fs::File::open(&p).unwrap(),
             kind,
             opts,
-            &skip_none,
+            None,
             &mut |e| {
                 out.push(e);
                 true
@@ -656,7 +668,7 @@ mod tests {
             Cursor::new(outer),
             Kind::Zip,
             &ArchiveOptions::default(),
-            &skip,
+            Some(&skip),
             &mut |e| {
                 out.push((e.path.to_string_lossy().into_owned(), e.data));
                 true
@@ -688,7 +700,7 @@ mod tests {
             Cursor::new(t.into_inner().unwrap()),
             Kind::Tar,
             &ArchiveOptions::default(),
-            &|p: &Path| p == Path::new("t.tar!d.dll"),
+            Some(&|p: &Path| p == Path::new("t.tar!d.dll")),
             &mut |e| {
                 got.push((e.path, e.data));
                 true

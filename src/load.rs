@@ -111,7 +111,7 @@ pub fn probe(path: &Path, opts: &LoadOptions) -> io::Result<Probe> {
     let mut head = [0u8; 4];
     let n = read_full(&mut file, &mut head)?;
     if n < 2 || head[..2] != *b"MZ" {
-        let archive = crate::archive::kind_of(&head[..n], path);
+        let archive = crate::archive::probe_kind(&head[..n], path);
         return Ok(Probe::NotPe { size, archive });
     }
     if size > opts.max_filesize {

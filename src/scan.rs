@@ -371,13 +371,15 @@ pub fn run(
                         Work::Archive(path, kind) => {
                             // --skip-done reaches into archives: an entry
                             // the earlier sweep reported is not expanded.
-                            let done = |p: &Path| {
-                                let d = cfg.select.done.as_ref().is_some_and(|d| d.contains(p));
-                                if d {
-                                    left.count(Left::Done);
+                            let done = cfg.select.done.as_ref().map(|d| {
+                                move |p: &Path| {
+                                    let done = d.contains(p);
+                                    if done {
+                                        left.count(Left::Done);
+                                    }
+                                    done
                                 }
-                                d
-                            };
+                            });
                             if let Some(opts) = &cfg.archives {
                                 if sweep_archive(
                                     path,
@@ -385,7 +387,7 @@ pub fn run(
                                     opts,
                                     &stages,
                                     cfg.load.follow_symlinks,
-                                    &done,
+                                    done.as_ref().map(|d| d as &crate::archive::Skip<'_>),
                                     tx,
                                 ) {
                                     left.archives.fetch_add(1, Ordering::Relaxed);
@@ -446,7 +448,7 @@ fn sweep_archive(
     opts: &crate::archive::ArchiveOptions,
     stages: &Stages<'_>,
     follow_symlinks: bool,
-    skip: &crate::archive::Skip<'_>,
+    skip: Option<&crate::archive::Skip<'_>>,
     tx: &mut SyncSender<FileReport>,
 ) -> bool {
     let file = match crate::platform::open_for_probe(&path, follow_symlinks) {
@@ -474,7 +476,7 @@ pub fn archive_reports<R: std::io::Read + std::io::Seek>(
     kind: crate::archive::Kind,
     opts: &crate::archive::ArchiveOptions,
     stages: &Stages<'_>,
-    skip: &crate::archive::Skip<'_>,
+    skip: Option<&crate::archive::Skip<'_>>,
     on_report: &mut dyn FnMut(FileReport) -> bool,
 ) {
     use crate::archive::Problem;

@@ -175,23 +175,21 @@ def analyze_by_path(batches: Iterable[Any], options: Dict[str, Any], path_style:
 def _records(scanner: Any, data: bytes, path: str, mtime: Optional[int]) -> List[Tuple[str, str]]:
     """(record path, NDJSON line) of a file: its one record, or a record
     per entry when the scanner opens it as an archive."""
+    import iisweep
+
     lines = scanner.scan_json(data, path, mtime=mtime)
-    if len(lines) == 1 and not _archive_magic(data[:4]):
-        return [(path, lines[0])]
+    if not (scanner.archives and iisweep.is_archive(data[:4], path)):
+        return [(path, line) for line in lines]
     return [(json.loads(line)["file"]["path"], line) for line in lines]
 
 
-def _archive_magic(head: bytes) -> bool:
-    return head[:2] == b"\x1f\x8b" or head[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
-
-
 def _is_archive_head(uri: str, path: str) -> bool:
-    """Whether the file is one a sweep opens as an archive (its magic, or
-    a ``.tar`` name), from its first four bytes."""
-    if path.lower().endswith(".tar"):
-        return True
+    """Whether a sweep opens the file as an archive (the first four bytes
+    and the name decide)."""
+    import iisweep
+
     with _open_input(uri) as f:
-        return _archive_magic(f.read(4))
+        return iisweep.is_archive(f.read(4), path)
 
 
 def _reported(line: str, iisweep: Any) -> bool:

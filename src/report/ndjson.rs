@@ -70,13 +70,13 @@ impl PartsCache {
         let key = Arc::as_ptr(a) as usize;
         if !self.map.contains_key(&key) {
             let parts = SharedParts::of(a)?;
-            self.bytes += parts.len();
+            self.bytes += parts.bytes();
             self.map.insert(key, (Arc::downgrade(a), parts));
             self.order.push_back(key);
             while self.bytes > SHARED_PARTS_BUDGET && self.order.len() > 1 {
                 let old = self.order.pop_front().expect("not empty");
                 if let Some((_, p)) = self.map.remove(&old) {
-                    self.bytes -= p.len();
+                    self.bytes -= p.bytes();
                 }
             }
         }
@@ -125,6 +125,7 @@ impl<W: Write> Printer for NdjsonPrinter<W> {
         self.out.flush()
     }
 }
+
 /// The NDJSON line (no newline) a sweep writes for `r`, whatever the
 /// filter: for callers outside a sweep (the Python bindings), so that
 /// their records are the printer's bytes, escapes included.

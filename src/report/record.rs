@@ -842,6 +842,16 @@ pub enum Part<'a, T> {
     Raw(&'a serde_json::value::RawValue),
 }
 
+impl<'a, T> Part<'a, T> {
+    /// The part serialized before when there is one, else `build()`.
+    fn raw_or(raw: Option<&'a serde_json::value::RawValue>, build: impl FnOnce() -> T) -> Self {
+        match raw {
+            Some(r) => Part::Raw(r),
+            None => Part::Built(build()),
+        }
+    }
+}
+
 impl<T> Part<'_, Vec<T>> {
     fn is_empty_list(&self) -> bool {
         match self {
@@ -893,16 +903,11 @@ impl SharedParts {
     }
 
     /// Bytes held.
-    pub fn len(&self) -> usize {
+    pub fn bytes(&self) -> usize {
         [&self.pe, &self.dotnet, &self.reasons]
             .iter()
             .map(|p| p.as_ref().map_or(0, |r| r.get().len()))
             .sum()
-    }
-
-    /// Whether nothing is held.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
@@ -998,15 +1003,15 @@ pub fn file_record_sharing<'a>(
             });
             iis.roles = role_names(&facts.roles);
             iis.not_pe_reason = facts.not_pe_reason.as_deref();
-            iis.dotnet = match shared {
-                Some(sp) => sp.dotnet.as_deref().map(Part::Raw),
-                None => facts.dotnet.as_ref().map(|d| Part::Built(dotnet_record(d))),
-            };
+            iis.dotnet = facts.dotnet.as_ref().map(|d| {
+                Part::raw_or(shared.and_then(|sp| sp.dotnet.as_deref()), || {
+                    dotnet_record(d)
+                })
+            });
             iis.verdict = Some(verdict_record(j.verdict));
-            iis.reasons = match shared.and_then(|sp| sp.reasons.as_deref()) {
-                Some(raw) => Part::Raw(raw),
-                None => Part::Built(j.hits.iter().map(reason_record).collect()),
-            };
+            iis.reasons = Part::raw_or(shared.and_then(|sp| sp.reasons.as_deref()), || {
+                j.hits.iter().map(reason_record).collect()
+            });
             iis.rules_error = j.rules_error.as_deref();
             event = Some(EcsEvent {
                 risk_score: f64::from(j.verdict.score),
@@ -1015,10 +1020,9 @@ pub fn file_record_sharing<'a>(
             if let Some(pe) = &facts.pe {
                 iis.is_pe = true;
                 iis.is_dotnet = pe.is_dotnet();
-                iis.pe = Some(match shared.and_then(|sp| sp.pe.as_deref()) {
-                    Some(raw) => Part::Raw(raw),
-                    None => Part::Built(pe_record(pe)),
-                });
+                iis.pe = Some(Part::raw_or(shared.and_then(|sp| sp.pe.as_deref()), || {
+                    pe_record(pe)
+                }));
                 iis.incomplete_roles = role_names(&pe.export_roles.incomplete);
                 iis.decorated_roles = role_names(&pe.export_roles.decorated);
                 iis.role_exports = pe.export_roles.exports.iter().map(role_export).collect();

@@ -293,12 +293,10 @@ impl Scanner {
         let bytes = data.as_slice();
         let path = path_or_empty(path);
         Ok(py.detach(|| {
-            let head = &bytes[..bytes.len().min(4)];
             let kind = self
                 .archives
                 .as_ref()
-                .filter(|_| !head.starts_with(b"MZ"))
-                .and_then(|opts| archive::kind_of(head, &path).map(|k| (opts, k)));
+                .and_then(|opts| archive::probe_kind(bytes, &path).map(|k| (opts, k)));
             let Some((opts, kind)) = kind else {
                 return vec![json_line(&self.report_of_bytes(path, bytes, mtime))];
             };
@@ -309,7 +307,7 @@ impl Scanner {
                 kind,
                 opts,
                 &self.stages(),
-                &archive::skip_none,
+                None,
                 &mut |r| {
                     lines.push(json_line(&r));
                     true
@@ -483,6 +481,18 @@ fn json_line(r: &FileReport) -> String {
     iisweep::report::ndjson::file_line(r)
 }
 
+/// Whether a sweep opens a file starting with `head` (its first four
+/// bytes are enough) at `path` as an archive: ZIP or gzip by magic, tar by
+/// a `.tar` name; never an `MZ` file (the sweep's probe, `archive::probe_kind`).
+#[pyfunction]
+#[pyo3(signature = (head, path = None))]
+fn is_archive(head: &Bound<'_, PyAny>, path: Option<PathBuf>) -> PyResult<bool> {
+    let head = data_of(head)?;
+    Ok(archive::probe_kind(head.as_slice(), &path_or_empty(path)).is_some())
+}
+
+/// Whether the trace layer reads a file with this name (`*.ps1`, `*.psm1`,
+/// `*.bat`, `*.cmd`, `ConsoleHost_history.txt`).
 #[pyfunction]
 fn is_trace_target(path: PathBuf) -> bool {
     traces::is_target(Path::new(&path))
@@ -506,6 +516,7 @@ fn record_schema_json() -> &'static str {
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Scanner>()?;
+    m.add_function(wrap_pyfunction!(is_archive, m)?)?;
     m.add_function(wrap_pyfunction!(is_trace_target, m)?)?;
     m.add_function(wrap_pyfunction!(record_schema_json, m)?)?;
     m.add_function(wrap_pyfunction!(error_record_json, m)?)?;

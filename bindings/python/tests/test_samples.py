@@ -175,6 +175,10 @@ def test_scan_opens_archives_as_the_cli_does(scanner, tmp_path):
     plain = (root / "plain.zip").read_bytes()
     off = iisweep.Scanner(archives=False, traces=False).scan(plain, "p.zip")
     assert [r["iisweep"]["status"] for r in off] == ["not_pe"]
+    # is_archive: the sweep's probe (first four bytes, a .tar name, never MZ).
+    assert iisweep.is_archive(plain[:4]) and iisweep.is_archive(b"\x1f\x8b\x08\x00")
+    assert iisweep.is_archive(b"data", "x.tar") and not iisweep.is_archive(b"data", "x.txt")
+    assert not iisweep.is_archive(b"MZ\x90\x00", "x.tar")
     # An extra password opens what the default list cannot.
     locked = (root / "wrong_password.zip").read_bytes()
     assert [r["iisweep"]["status"] for r in scanner.scan(locked, "w.zip")] == ["error"]

@@ -35,6 +35,7 @@ __all__ = [
     "error_record",
     "error_record_json",
     "shared_scanner",
+    "is_archive",
     "is_reported",
     "is_trace_target",
     "record_schema",
@@ -418,6 +419,14 @@ def is_trace_target(path: PathLike) -> bool:
     """Whether the trace layer reads a file of this name (``*.ps1``,
     ``*.psm1``, ``*.bat``, ``*.cmd``, ``ConsoleHost_history.txt``)."""
     return _native.is_trace_target(os.fspath(path))
+
+
+def is_archive(head: Bytes, path: Optional[PathLike] = None) -> bool:
+    """Whether a sweep (and :meth:`Scanner.scan`) opens a file starting
+    with ``head`` at ``path`` as an archive: ZIP or gzip by their magic,
+    tar by a ``.tar`` name, never an MZ file. Its first four bytes are
+    enough."""
+    return _native.is_archive(head, _path(path))
 
 
 def error_record(path: PathLike, message: str) -> Record:
